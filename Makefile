@@ -1,0 +1,68 @@
+# kaohe build entry points.  `make test` from a fresh clone creates .venv from requirements.lock.
+
+SHELL := /bin/bash
+
+# Interpreter used only to create the virtualenv: python3.11 if present, else python3.
+PYTHON_BOOT ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV        ?= .venv
+PY          ?= $(VENV)/bin/python
+PIP         ?= $(VENV)/bin/pip
+KAOHE       ?= $(VENV)/bin/kaohe
+RUFF        ?= $(VENV)/bin/ruff
+PYTEST_ARGS ?=
+
+# Lock tooling lives in its own venv so the project venv stays exactly what the lock says.
+TOOLS       ?= .tools
+UV_VERSION  ?= 0.13.9
+UV          ?= $(TOOLS)/bin/uv
+
+STAMP := $(VENV)/.installed
+
+.PHONY: venv test reports lint lock clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PIP) install --quiet -r requirements.lock
+	$(PIP) install --quiet -e . --no-deps
+	$(PY) -m ipykernel install --sys-prefix --name kaohe --display-name "kaohe (Python 3.11)"
+	touch $@
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# One report per parameter file: params/<scheme>/<year>.yaml -> reports/<scheme>/<year>/
+reports: venv
+	@set -e; \
+	found=0; \
+	for f in params/*/*.yaml; do \
+	  [ -e "$$f" ] || continue; \
+	  found=1; \
+	  scheme=$$(basename "$$(dirname "$$f")"); \
+	  year=$$(basename "$$f" .yaml); \
+	  echo "kaohe score $$f --out reports/$$scheme/$$year"; \
+	  $(KAOHE) score "$$f" --out "reports/$$scheme/$$year"; \
+	done; \
+	if [ $$found -eq 0 ]; then echo "no params/*/*.yaml found" >&2; exit 1; fi
+
+lint: venv
+	$(RUFF) check $(wildcard kaohe tests benchmarks)
+
+$(UV):
+	$(PYTHON_BOOT) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+# Regenerate the exact pins (runtime + dev, all transitive deps) for CPython 3.11 on Linux x86_64:
+#   uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+#      --python-platform x86_64-unknown-linux-gnu -o requirements.lock
+# Add --upgrade (make lock LOCK_ARGS=--upgrade) to move to newer releases; afterwards bring the
+# >= bounds in pyproject.toml and the pins in environment.yml in line (tests/test_environment.py checks).
+LOCK_ARGS ?=
+lock: $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" \
+	  $(LOCK_ARGS) -o requirements.lock
+
+clean:
+	rm -rf reports $(VENV)

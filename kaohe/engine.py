@@ -1,0 +1,298 @@
+"""The scoring engine: rubric + validated data → explainable scores. No I/O.
+
+1. decide which indicators apply to which units (``applies_to``, ``not_applicable.csv``);
+2. run every leaf's rule on its own rows, vectorised over units;
+3. aggregate the tree (sum or weighted; shrink or share the weight of missing items);
+4. apply the rubric's ``order`` (rescale, then adjustments such as bonus, inspections);
+5. vetoes, ranks, grades, advanced and warning lists, conversion, multi-year flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .errors import KaoheError, Problem
+from .rubric import Node, Rubric
+from .rules import REGISTRY, LeafContext, RuleResult
+from .rules.base import EPS, fmt
+from .rules.points import MissingDataError
+from .rules.selfcheck import self_gaps
+
+DETAIL_COLUMNS = [
+    "unit_id", "unit_name", "indicator_id", "indicator_name", "section", "department", "method",
+    "rule", "applicable", "max", "points", "lost", "inputs", "reason", "refs",
+]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Everything a report needs, and nothing it has to recompute."""
+
+    rubric: Rubric
+    totals: pd.DataFrame  # one row per unit
+    details: pd.DataFrame  # one row per unit × scored indicator
+    lines: pd.DataFrame  # every point gained or lost: unit, indicator, delta, text, ref
+    nodes: pd.DataFrame  # unit × every indicator of the tree: earned, max
+    flags: pd.DataFrame  # vetoes and bars: unit, indicator, effect, text, ref
+    self_check: pd.DataFrame  # self-assessed vs verified points
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def applicability(rubric: Rubric, data: Dataset) -> pd.DataFrame:
+    """Boolean unit × indicator (every node and adjustment): does it apply?"""
+    units = data.units.set_index("unit_id")
+    na = data.not_applicable
+    out: dict[str, pd.Series] = {}
+
+    def own(node: Node) -> pd.Series:
+        mask = pd.Series(True, index=units.index)
+        spec = node.applies_to
+        if spec is not None:
+            if spec.kinds:
+                mask &= units["kind"].isin(spec.kinds)
+            if spec.units:
+                mask &= units.index.isin(spec.units)
+            if spec.except_units:
+                mask &= ~units.index.isin(spec.except_units)
+        off = na.loc[na["indicator_id"] == node.id, "unit_id"]
+        return mask & ~units.index.isin(off)
+
+    def rec(node: Node, parent_mask: pd.Series) -> None:
+        mask = parent_mask & own(node)
+        out[node.id] = mask
+        for child in node.children:
+            rec(child, mask)
+
+    everyone = pd.Series(True, index=units.index)
+    for top in rubric.indicators:
+        rec(top, everyone)
+    for adj in rubric.adjustments:
+        out[adj.id] = own(adj)
+    return pd.DataFrame(out)
+
+
+def _na_reasons(rubric: Rubric, data: Dataset, appl: pd.DataFrame) -> pd.DataFrame:
+    """Why each not-applicable unit × leaf does not apply, in words."""
+    na = data.not_applicable.set_index(["unit_id", "indicator_id"])["reason"]
+    parents = {n.id: p for n, p, _ in rubric.walk()}
+    rows = []
+    for leaf in rubric.scored_leaves():
+        off = appl.index[~appl[leaf.id]]
+        for u in off:
+            reason, node = "", leaf
+            while node is not None and not reason:
+                if (u, node.id) in na.index:
+                    reason = f"{na[(u, node.id)]}"
+                elif node.applies_to and node.applies_to.reason:
+                    reason = node.applies_to.reason
+                node = parents.get(node.id)
+            rows.append((u, leaf.id, reason or "本单位不适用"))
+    return pd.DataFrame(rows, columns=["unit_id", "indicator_id", "reason"])
+
+
+def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric") -> Scores:
+    """Score every unit on every indicator; raise KaoheError listing every problem."""
+    units = data.units.set_index("unit_id")
+    appl = applicability(rubric, data)
+    problems = _rows_for_inapplicable(data, appl)
+
+    obs_by = dict(tuple(data.observations.groupby("indicator_id", sort=False, observed=True)))
+    ev_by = dict(tuple(data.events.groupby("indicator_id", sort=False, observed=True)))
+    empty_obs = data.observations.iloc[0:0]
+    empty_ev = data.events.iloc[0:0]
+    items = data.items.set_index("item_id")
+    roles = data.roles
+    results: dict[str, RuleResult] = {}
+    order = rubric.leaves() + [rubric.node(i) for i in rubric.order if i != "rescale"]
+    for leaf in order:
+        assert leaf.rule is not None
+        kind = REGISTRY[leaf.rule.kind]
+        mask = appl[leaf.id]
+        ctx = LeafContext(
+            node_id=leaf.id, name=leaf.name, max_points=leaf.max_points,
+            units=units[mask.to_numpy()],
+            obs=obs_by.get(leaf.id, empty_obs), events=ev_by.get(leaf.id, empty_ev),
+            items=items, roles=roles, self_scores=data.self_scores, prior=results,
+        )
+        try:
+            res = kind.fn(rubric.params_of(leaf), ctx)
+        except MissingDataError as exc:
+            for u in exc.units:
+                problems.append(Problem(f"{data.directory}/observations.csv", "", "unit_id",
+                                        f"单位“{u}”（{units['name'].get(u, '')}）的指标“{leaf.id} "
+                                        f"{leaf.name}”{exc}"))
+            continue
+        results[leaf.id] = res
+    if problems:
+        raise KaoheError(problems)
+
+    details, lines, flags = _details(rubric, data, appl, results)
+    nodes = _aggregate(rubric, appl, results)
+    from .results import finish_totals  # the totals-level rules
+
+    totals = finish_totals(rubric, data, units, nodes, results, flags)
+    gaps = self_gaps(data.self_scores, results, 0.0, False)
+    extra = {f"{k}.{name}": df for k, r in results.items() for name, df in r.extra.items()}
+    return Scores(rubric, totals, details, lines, nodes, flags, gaps, extra)
+
+
+def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame) -> list[Problem]:
+    """Data for an indicator that does not apply to the unit is refused, not dropped."""
+    problems = []
+    for table, file in (("observations", "observations.csv"), ("events", "events.csv")):
+        df = data.tables[table]
+        if df.empty:
+            continue
+        d = df.dropna(subset=["unit_id"])
+        d = d[d["indicator_id"].isin(appl.columns)]
+        stacked = appl.stack()
+        ok = pd.Series(stacked.to_numpy(), index=stacked.index)
+        key = pd.MultiIndex.from_arrays([d["unit_id"], d["indicator_id"]])
+        applies = ok.reindex(key).fillna(True).to_numpy()
+        for _, row in d[~applies].iterrows():
+            problems.append(Problem(f"{data.directory}/{file}", row["ref"].rsplit(":", 1)[1],
+                                    "indicator_id",
+                                    f"指标“{row['indicator_id']}”对单位“{row['unit_id']}”不适用，"
+                                    "但有数据：请删除该行或修改适用范围"))
+    return problems
+
+
+def _details(rubric, data, appl, results):
+    units = data.units.set_index("unit_id")
+    sections = {}
+    for top in rubric.indicators:
+        for n, _, _ in _walk_one(top):
+            sections[n.id] = top.name
+    for adj in rubric.adjustments:
+        sections[adj.id] = "加减分"
+    frames, line_frames, flag_frames = [], [], []
+    for leaf_id, res in results.items():
+        leaf = rubric.node(leaf_id)
+        lines = res.lines.assign(indicator_id=leaf_id)
+        line_frames.append(lines)
+        if len(res.flags):
+            flag_frames.append(res.flags.assign(indicator_id=leaf_id))
+        reason, refs = _join_lines(lines, res.points.index)
+        mx = leaf.max_points
+        frames.append(pd.DataFrame({
+            "unit_id": res.points.index,
+            "indicator_id": leaf_id,
+            "applicable": True,
+            "max": mx,
+            "points": res.points.to_numpy(dtype=float),
+            "inputs": res.inputs.reindex(res.points.index).to_numpy(),
+            "reason": reason,
+            "refs": refs,
+        }))
+    na = _na_reasons(rubric, data, appl)
+    if len(na):
+        frames.append(pd.DataFrame({
+            "unit_id": na["unit_id"], "indicator_id": na["indicator_id"], "applicable": False,
+            "max": 0.0, "points": np.nan, "inputs": "",
+            "reason": "本项不适用（" + na["reason"] + "），不计分，按缺项折算", "refs": "",
+        }))
+    details = pd.concat(frames, ignore_index=True)
+    leaf_order = {n.id: i for i, n in enumerate(rubric.scored_leaves())}
+    unit_order = {u: i for i, u in enumerate(units.index)}
+    details["_u"] = details["unit_id"].map(unit_order)
+    details["_i"] = details["indicator_id"].map(leaf_order)
+    details = details.sort_values(["_u", "_i"], kind="mergesort").drop(columns=["_u", "_i"])
+    meta = {n.id: n for n in rubric.scored_leaves()}
+    details["unit_name"] = details["unit_id"].map(units["name"])
+    details["indicator_name"] = details["indicator_id"].map({k: v.name for k, v in meta.items()})
+    details["section"] = details["indicator_id"].map(sections)
+    details["department"] = details["indicator_id"].map({k: v.department for k, v in meta.items()})
+    details["method"] = details["indicator_id"].map({k: v.method for k, v in meta.items()})
+    details["rule"] = details["indicator_id"].map(
+        {k: REGISTRY[v.rule.kind].title for k, v in meta.items() if v.rule})
+    start_max = {k: r.start == "max" for k, r in results.items()}
+    lost = (details["max"] - details["points"]).where(details["indicator_id"].map(start_max)
+                                                      .fillna(False).astype(bool), 0.0)
+    details["lost"] = lost.clip(lower=0.0).where(details["applicable"], 0.0)
+    details = details[DETAIL_COLUMNS].reset_index(drop=True)
+    lines = pd.concat(line_frames, ignore_index=True) if line_frames else pd.DataFrame(
+        columns=["unit_id", "delta", "text", "ref", "indicator_id"])
+    lines = lines[["unit_id", "indicator_id", "delta", "text", "ref"]]
+    lines["ref"] = lines["ref"].fillna("")
+    flags = pd.concat(flag_frames, ignore_index=True) if flag_frames else pd.DataFrame(
+        columns=["unit_id", "effect", "text", "ref", "indicator_id"])
+    return details, lines, flags
+
+
+def _walk_one(top: Node):
+    def rec(node, parent, depth):
+        yield node, parent, depth
+        for c in node.children:
+            yield from rec(c, node, depth + 1)
+    yield from rec(top, None, 1)
+
+
+def _join_lines(lines: pd.DataFrame, units: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """One reason text and one refs text per unit; fast when each unit has one line."""
+    if lines.empty:
+        return np.full(len(units), "", dtype=object), np.full(len(units), "", dtype=object)
+    counts = lines["unit_id"].value_counts()
+    if (counts == 1).all():
+        s = lines.set_index("unit_id")
+        return (s["text"].reindex(units).fillna("").to_numpy(),
+                s["ref"].fillna("").reindex(units).fillna("").to_numpy())
+    g = lines.groupby("unit_id", sort=False)
+    text = g["text"].agg("；".join)
+    refs = g["ref"].agg(lambda r: "；".join(dict.fromkeys(x for x in r if x)))
+    return text.reindex(units).fillna("").to_numpy(), refs.reindex(units).fillna("").to_numpy()
+
+
+def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult]) -> pd.DataFrame:
+    """Earned and maximum points of every node of the tree, per unit (wide frames)."""
+    earned: dict[str, pd.Series] = {}
+    maxed: dict[str, pd.Series] = {}
+    idx = appl.index
+
+    def rec(node: Node) -> None:
+        a = appl[node.id]
+        if node.is_leaf:
+            pts = results[node.id].points.reindex(idx)
+            earned[node.id] = pts.where(a, 0.0).fillna(0.0)
+            maxed[node.id] = pd.Series(np.where(a, node.max_points, 0.0), index=idx)
+            return
+        for c in node.children:
+            rec(c)
+        if node.aggregate == "sum":
+            e = sum(earned[c.id] for c in node.children)
+            m = sum(maxed[c.id] for c in node.children)
+            if node.missing == "share":
+                e = (e / m.where(m > EPS) * node.max_points).fillna(0.0)
+                m = pd.Series(np.where(m > EPS, node.max_points, 0.0), index=idx)
+        else:
+            wsum = sum(appl[c.id].astype(float) * (c.weight or 0) for c in node.children)
+            ratio = sum(
+                appl[c.id].astype(float) * (c.weight or 0)
+                * (earned[c.id] / maxed[c.id].where(maxed[c.id] > EPS)).fillna(0.0)
+                for c in node.children
+            )
+            e = (ratio / wsum.where(wsum > EPS) * node.max_points).fillna(0.0)
+            m = pd.Series(np.where(wsum > EPS, node.max_points, 0.0), index=idx)
+        earned[node.id] = e.where(a, 0.0)
+        maxed[node.id] = m.where(a, 0.0)
+
+    for top in rubric.indicators:
+        rec(top)
+    ids = list(earned)
+    e = pd.DataFrame(earned)[ids]
+    m = pd.DataFrame(maxed)[ids]
+    long = pd.DataFrame({
+        "unit_id": np.repeat(idx.to_numpy(), len(ids)),
+        "node_id": np.tile(np.array(ids, dtype=object), len(idx)),
+        "earned": e.to_numpy().ravel(),
+        "max": m.to_numpy().ravel(),
+    })
+    depth = {n.id: d for n, _, d in rubric.walk()}
+    long["depth"] = long["node_id"].map(depth)
+    return long
+
+
+__all__ = ["Scores", "score", "applicability", "fmt"]

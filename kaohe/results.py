@@ -1,0 +1,189 @@
+"""Totals-level rules: rescale (缺项折算), adjustments in the rubric's order, veto, ranking
+within groups with ties, grades by threshold or quota, advanced and warning lists, the
+over-the-top conversion, and conditions over consecutive years (catalogue 12, 13, 16–18)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .rubric import AdvancedSpec, GradeSpec, HistoryFlag, Rubric, WarningSpec
+from .rules import RuleResult, tiers_by_quota
+from .rules.base import EPS, fmt, round_count
+
+
+def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.DataFrame,
+                  results: dict[str, RuleResult], flags: pd.DataFrame) -> pd.DataFrame:
+    idx = units.index
+    tops = [t.id for t in rubric.indicators]
+    top = nodes[nodes["node_id"].isin(tops)]
+    earned = top.pivot(index="unit_id", columns="node_id", values="earned").reindex(idx)[tops]
+    maxed = top.pivot(index="unit_id", columns="node_id", values="max").reindex(idx)[tops]
+    t = units[["name", "kind"] + [g for g in rubric.groups if g != "kind"]].copy()
+    for top_id in tops:
+        t[top_id] = earned[top_id]
+    t["base"] = earned.sum(axis=1)
+    t["base_max"] = maxed.sum(axis=1)
+    explain: dict[str, list[str]] = {u: [] for u in idx}
+    total = t["base"].copy()
+    t["rescaled"] = total
+    for step in rubric.order:
+        if step == "rescale":
+            factor = rubric.full_score / t["base_max"].where(t["base_max"] > EPS)
+            rescaled = (t["base"] * factor).fillna(0.0)
+            for u in idx[(t["base_max"] - rubric.full_score).abs() > EPS]:
+                explain[u].append(
+                    f"缺项折算：适用指标满分{fmt(t.at[u, 'base_max'])}分，得{fmt(t.at[u, 'base'])}分，"
+                    f"按{fmt(rubric.full_score)}分制折算为{fmt(rescaled[u])}分")
+            total = rescaled
+            t["rescaled"] = total
+        else:
+            adj = results[step].points.reindex(idx).fillna(0.0)
+            t[step] = adj
+            total = total + adj
+    t["total"] = total
+
+    # vetoes: zero > last grade > no advanced
+    veto = flags.groupby("unit_id").agg(
+        effects=("effect", lambda s: set(s)), veto_reason=("text", "；".join)
+    ) if len(flags) else pd.DataFrame(columns=["effects", "veto_reason"])
+    effects = veto["effects"].reindex(idx)
+    has = effects.map(lambda s: isinstance(s, set))
+    zero = effects.map(lambda s: isinstance(s, set) and "zero" in s).astype(bool)
+    last = effects.map(lambda s: isinstance(s, set) and bool(s & {"zero", "last_grade"})).astype(bool)
+    bar = has.astype(bool)
+    for u in idx[zero]:
+        explain[u].append(f"一票否决，考核得分由{fmt(t.at[u, 'total'])}分计为0分")
+    t.loc[zero, "total"] = 0.0
+    t["vetoed"] = last
+    t["veto_reason"] = veto["veto_reason"].reindex(idx).fillna("")
+    t["barred"] = bar
+
+    spec = rubric.results
+    key = t["total"].round(spec.ranking.decimals)
+    groups = _group_key(t, spec.ranking.within)
+    order_key = pd.DataFrame({"v": t["vetoed"] if spec.ranking.vetoed_last else False, "k": -key})
+    t["rank"] = _rank(order_key, groups, spec.ranking.method)
+    t["group_size"] = groups.map(groups.value_counts()).astype(int)
+
+    if spec.grades is not None:
+        t["grade"] = _grades(spec.grades, key, t, explain)
+    if spec.advanced is not None:
+        t["advanced"] = _advanced(spec.advanced, key, t)
+    if spec.warning is not None:
+        t["warning"] = _warning(spec.warning, key, t)
+    if spec.conversion is not None:
+        c = spec.conversion
+        conv = ((t["total"] - c.above).clip(lower=0.0) * c.rate)
+        if c.cap is not None:
+            conv = conv.clip(upper=c.cap)
+        t["converted"] = conv.round(6)
+        for u in idx[conv > 0]:
+            explain[u].append(f"超过{fmt(c.above)}分部分{fmt(t.at[u, 'total'] - c.above)}分，"
+                              f"每分折算{fmt(c.rate)}分，{c.name}{fmt(conv[u])}分"
+                              + (f"（最多{fmt(c.cap)}分）" if c.cap is not None else ""))
+    for hf in spec.history_flags:
+        t[hf.id] = _history_flag(hf, rubric, data, t, explain)
+    t["explain"] = pd.Series({u: "；".join(v) for u, v in explain.items()}).reindex(idx)
+    t.index.name = "unit_id"
+    return t.reset_index()
+
+
+def _group_key(t: pd.DataFrame, within: list[str]) -> pd.Series:
+    if not within:
+        return pd.Series("全部", index=t.index)
+    return t[within].astype(str).agg(" / ".join, axis=1)
+
+
+def _rank(order_key: pd.DataFrame, groups: pd.Series, method: str) -> pd.Series:
+    """Competition ranking (1, 2, 2, 4) or dense ranking within groups; vetoed last."""
+    composite = order_key["v"].astype(float) * 1e9 + order_key["k"].astype(float)
+    return composite.groupby(groups, sort=False).rank(method=method).astype(int)
+
+
+def _grades(g: GradeSpec, key: pd.Series, t: pd.DataFrame, explain) -> pd.Series:
+    names = [x.name for x in g.tiers]
+    last = names[-1]
+    pool = ~t["vetoed"]
+    grade = pd.Series(last, index=t.index, dtype=object)
+    if g.method == "thresholds":
+        for tier in reversed(g.tiers[:-1]):
+            grade = grade.where(key < (tier.min or 0) - EPS, tier.name)
+    else:
+        groups = _group_key(t, g.within)
+        shares = [float(x.share or 0) for x in g.tiers[:-1]]
+        tier = tiers_by_quota(key[pool], shares, g.rounding, g.ties, groups[pool])
+        grade[pool] = tier.map(dict(enumerate(names)))
+    for u in t.index[t["vetoed"]]:
+        grade[u] = last
+        explain[u].append(f"一票否决，等次评为“{last}”")
+    return grade
+
+
+def _eligible(t: pd.DataFrame) -> pd.Series:
+    return ~t["barred"]
+
+
+def _advanced(a: AdvancedSpec, key: pd.Series, t: pd.DataFrame) -> pd.Series:
+    ok = _eligible(t)
+    if a.min_total is not None:
+        ok &= key >= a.min_total - EPS
+    groups = _group_key(t, a.within)
+    out = pd.Series(False, index=t.index)
+    for _, members in groups[ok].groupby(groups[ok], sort=False):
+        n_group = int((groups == members.iloc[0]).sum())
+        k = a.top_n if a.top_n is not None else round_count((a.top_share or 0) * n_group, a.rounding)
+        pos = key[members.index].rank(method="min", ascending=False)
+        out[members.index] = (pos <= k).to_numpy()
+    return out
+
+
+def _warning(w: WarningSpec, key: pd.Series, t: pd.DataFrame) -> pd.Series:
+    out = pd.Series(False, index=t.index)
+    if w.below is not None:
+        out |= key < w.below - EPS
+    if w.bottom_share is not None:
+        groups = _group_key(t, w.within)
+        for _, members in groups.groupby(groups, sort=False):
+            k = round_count(w.bottom_share * len(members), w.rounding)
+            pos = key[members.index].rank(method="max", ascending=True)
+            out[members.index] |= (pos <= k).to_numpy()
+    return out
+
+
+def _history_flag(hf: HistoryFlag, rubric: Rubric, data: Dataset, t: pd.DataFrame,
+                  explain) -> pd.Series:
+    """This year and the ``years - 1`` before it all meet the condition."""
+    this = _condition(hf, t["rank"], t["group_size"], t.get("advanced"))
+    hist = data.history
+    out = this.copy()
+    for back in range(1, hf.years):
+        year = rubric.year - back
+        h = hist[hist["year"] == year].set_index("unit_id").reindex(t.index)
+        cond = _condition(hf, h["rank"], h["group_size"], h["advanced"].fillna(False).astype(bool))
+        out &= cond.fillna(False).astype(bool)
+    years = "、".join(str(rubric.year - b) for b in range(hf.years - 1, -1, -1))
+    for u in t.index[out]:
+        explain[u].append(f"{years}年连续{_condition_zh(hf)}：{hf.name}")
+    return out
+
+
+def _condition(hf: HistoryFlag, rank, size, advanced) -> pd.Series:
+    if hf.when == "advanced":
+        return advanced.fillna(False).astype(bool) if advanced is not None else rank.isna() & False
+    if hf.when == "last_in_group":
+        return (rank >= size) & rank.notna()
+    k = size.map(lambda n: round_count((hf.share or 0) * n, hf.rounding) if pd.notna(n) else 0)
+    return (rank > size - k) & rank.notna()
+
+
+def _condition_zh(hf: HistoryFlag) -> str:
+    if hf.when == "advanced":
+        return "评为先进"
+    if hf.when == "last_in_group":
+        return "排名末位"
+    return f"排名倒数{fmt((hf.share or 0) * 100)}%以内"
+
+
+__all__ = ["finish_totals", "np"]

@@ -1,0 +1,436 @@
+"""The rubric (评分细则) of one scheme-year as typed objects.
+
+A rubric file is YAML, safe-loaded and validated by pydantic. Loading collects every
+problem (with the file and the key path) before refusing, so an analyst fixes a broken
+rubric in one pass. Rule parameters are validated by the rule's own model from the
+registry; nothing from the file is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import KaoheError, Problem, display_path
+from .rules import REGISTRY
+
+TOLERANCE = 1e-6
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitKind(Model):
+    """A kind of assessed unit (镇街, 县直单位, 乡镇 …)."""
+
+    id: str
+    name: str
+
+
+class AppliesTo(Model):
+    """Which units an indicator applies to; empty lists mean no restriction."""
+
+    kinds: list[str] = []
+    units: list[str] = []
+    except_units: list[str] = []
+    reason: str = ""
+
+    def admits(self, unit_id: str, kind: str) -> bool:
+        if self.kinds and kind not in self.kinds:
+            return False
+        if self.units and unit_id not in self.units:
+            return False
+        return unit_id not in self.except_units
+
+
+class RuleSpec(BaseModel):
+    """``kind`` names a rule of the catalogue; the other keys are its parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    kind: str
+
+    def raw_params(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Node(Model):
+    """An indicator: a group with children, or a leaf scored by one rule."""
+
+    id: str
+    name: str
+    points: float | None = Field(default=None, ge=0)
+    weight: float | None = Field(default=None, gt=0, le=1)
+    content: str = ""
+    standard: str = ""
+    department: str = ""
+    method: str = ""
+    applies_to: AppliesTo | None = None
+    aggregate: Literal["sum", "weighted"] = "sum"
+    missing: Literal["shrink", "share"] = "shrink"
+    rule: RuleSpec | None = None
+    children: list[Node] = []
+    ours: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def max_points(self) -> float:
+        return float(self.points or 0.0)
+
+
+class QuotaTier(Model):
+    name: str
+    share: float | None = Field(default=None, ge=0, le=1)
+    min: float | None = None
+
+
+class GradeSpec(Model):
+    """Grades by quota (shares of the group, the last tier takes the rest) or thresholds."""
+
+    method: Literal["quota", "thresholds"]
+    tiers: list[QuotaTier]
+    rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    ties: Literal["higher", "lower"] = "higher"
+    within: list[str] = []
+    ours: str = ""
+
+
+class RankingSpec(Model):
+    within: list[str] = []
+    method: Literal["min", "dense"] = "min"
+    vetoed_last: bool = True
+    decimals: int = Field(default=2, ge=0, le=6)  # totals are ranked as published
+    ours: str = ""
+
+
+class AdvancedSpec(Model):
+    """Advanced units (先进): the top N or top share of each group."""
+
+    top_n: int | None = Field(default=None, ge=0)
+    top_share: float | None = Field(default=None, ge=0, le=1)
+    within: list[str] = []
+    rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    min_total: float | None = None
+    name: str = "先进"
+    ours: str = ""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AdvancedSpec:
+        if (self.top_n is None) == (self.top_share is None):
+            raise ValueError("advanced 须且只能给出 top_n 或 top_share 之一")
+        return self
+
+
+class WarningSpec(Model):
+    below: float | None = None
+    bottom_share: float | None = Field(default=None, ge=0, le=1)
+    within: list[str] = []
+    rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    name: str = "警示"
+    ours: str = ""
+
+
+class ConversionSpec(Model):
+    """Points above ``above`` converted at ``rate`` into another system's points, capped."""
+
+    above: float = 100.0
+    rate: float = Field(gt=0)
+    cap: float | None = Field(default=None, ge=0)
+    name: str = "折算加分"
+
+
+class HistoryFlag(Model):
+    """A result over consecutive years, computed from this year and earlier results."""
+
+    id: str
+    name: str
+    years: int = Field(ge=2)
+    when: Literal["last_in_group", "bottom_share", "advanced"]
+    share: float | None = Field(default=None, gt=0, le=1)
+    within: list[str] = []
+    rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    ours: str = ""
+
+
+class Results(Model):
+    ranking: RankingSpec = RankingSpec()
+    grades: GradeSpec | None = None
+    advanced: AdvancedSpec | None = None
+    warning: WarningSpec | None = None
+    conversion: ConversionSpec | None = None
+    history_flags: list[HistoryFlag] = []
+
+
+class Rubric(Model):
+    scheme: str
+    year: int
+    period: str = ""
+    title: str
+    authority: str = ""
+    document: str = ""
+    full_score: float = 100.0
+    unit_kinds: list[UnitKind]
+    groups: list[str] = []
+    indicators: list[Node]
+    adjustments: list[Node] = []
+    order: list[str] = []
+    results: Results = Results()
+    notes: list[str] = []
+
+    # -- traversal ------------------------------------------------------------------
+    def walk(self) -> Iterator[tuple[Node, Node | None, int]]:
+        """Every indicator with its parent and depth (1 = first level), depth first."""
+
+        def rec(node: Node, parent: Node | None, depth: int):
+            yield node, parent, depth
+            for child in node.children:
+                yield from rec(child, node, depth + 1)
+
+        for top in self.indicators:
+            yield from rec(top, None, 1)
+
+    def leaves(self) -> list[Node]:
+        return [n for n, _, _ in self.walk() if n.is_leaf]
+
+    def scored_leaves(self) -> list[Node]:
+        """Leaves of the tree, then adjustments: everything a rule scores."""
+        return self.leaves() + list(self.adjustments)
+
+    def node(self, node_id: str) -> Node:
+        for n, _, _ in self.walk():
+            if n.id == node_id:
+                return n
+        for n in self.adjustments:
+            if n.id == node_id:
+                return n
+        raise KeyError(node_id)
+
+    def kind_ids(self) -> list[str]:
+        return [k.id for k in self.unit_kinds]
+
+    def params_of(self, node: Node) -> BaseModel:
+        """The validated parameters of a leaf's rule."""
+        assert node.rule is not None
+        return REGISTRY[node.rule.kind].params.model_validate(node.rule.raw_params())
+
+
+# -- loading --------------------------------------------------------------------------
+
+
+class LoadedRubric(Model):
+    """A rubric with where it came from, for provenance."""
+
+    rubric: Rubric
+    path: str
+    sha256: str
+
+
+def load_rubric(path: Path | str) -> LoadedRubric:
+    """Safe-load and validate a rubric file; raise KaoheError listing every problem."""
+    path = Path(path)
+    shown = display_path(path)
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as exc:
+        raise KaoheError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}")]) from exc
+    try:
+        raw = yaml.safe_load(raw_bytes.decode("utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = str(mark.line + 1) if mark is not None else ""
+        raise KaoheError([Problem(shown, where, "", f"YAML 格式错误：{exc}")]) from exc
+    if not isinstance(raw, dict):
+        raise KaoheError([Problem(shown, "", "", "评分细则文件应为一个 YAML 映射（键: 值）")])
+    try:
+        rubric = Rubric.model_validate(raw)
+    except ValidationError as exc:
+        raise KaoheError(
+            [Problem(shown, _key_path(e["loc"]), "", _message(e)) for e in exc.errors()]
+        ) from exc
+    problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric, raw)]
+    if problems:
+        raise KaoheError(problems)
+    return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_PYDANTIC_ZH = {
+    "missing": "缺少必填项",
+    "extra_forbidden": "未知的键",
+    "float_parsing": "应为数字",
+    "int_parsing": "应为整数",
+    "string_type": "应为文本",
+    "list_type": "应为列表",
+    "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "数值过小",
+    "greater_than": "数值过小",
+    "less_than_equal": "数值过大",
+    "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）",
+}
+
+
+def _message(err: dict) -> str:
+    zh = _PYDANTIC_ZH.get(err["type"])
+    detail = err["msg"]
+    return f"{zh}（{detail}）" if zh else detail
+
+
+# -- cross-checks ---------------------------------------------------------------------
+
+
+def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
+    """Checks that need the whole rubric: ids, sums, weights, rules, references."""
+    problems: list[tuple[str, str]] = []
+    kinds = set(rubric.kind_ids())
+    seen: dict[str, str] = {}
+
+    def visit(node: Node, path: str, parent: Node | None) -> None:
+        if node.id in seen:
+            problems.append((f"{path}.id", f"指标编号“{node.id}”重复（另见 {seen[node.id]}）"))
+        else:
+            seen[node.id] = path
+        if node.applies_to:
+            for k in node.applies_to.kinds:
+                if k not in kinds:
+                    problems.append(
+                        (f"{path}.applies_to.kinds", f"单位类别“{k}”未在 unit_kinds 中定义")
+                    )
+        if parent is not None and parent.aggregate == "weighted" and node.weight is None:
+            problems.append((f"{path}.weight", "上级按权重汇总（aggregate: weighted），本项须给出 weight"))
+        if node.is_leaf:
+            if node.rule is None:
+                problems.append((f"{path}.rule", "末级指标须指定评分规则（rule）"))
+            else:
+                problems.extend(_check_rule(node, f"{path}.rule"))
+            if node.points is None:
+                problems.append((f"{path}.points", "末级指标须给出分值（points，可为 0）"))
+            return
+        if node.rule is not None:
+            problems.append((f"{path}.rule", "有下级指标的项目不能直接指定评分规则"))
+        for i, child in enumerate(node.children):
+            visit(child, f"{path}.children[{i}]", node)
+        if node.points is None:
+            problems.append((f"{path}.points", "须给出分值（points）"))
+        elif node.aggregate == "sum":
+            total = sum(c.max_points for c in node.children)
+            if abs(total - node.max_points) > TOLERANCE:
+                problems.append(
+                    (
+                        f"{path}.children",
+                        f"下级指标分值合计 {total:g} 分，与“{node.name}”的 {node.max_points:g} 分不符",
+                    )
+                )
+        else:
+            wsum = sum(c.weight or 0.0 for c in node.children)
+            if abs(wsum - 1.0) > TOLERANCE:
+                problems.append((f"{path}.children", f"下级指标权重合计为 {wsum:g}，应为 1"))
+
+    for i, top in enumerate(rubric.indicators):
+        visit(top, f"indicators[{i}]", None)
+    for i, adj in enumerate(rubric.adjustments):
+        path = f"adjustments[{i}]"
+        if adj.id in seen:
+            problems.append((f"{path}.id", f"编号“{adj.id}”重复（另见 {seen[adj.id]}）"))
+        seen[adj.id] = path
+        if adj.children:
+            problems.append((f"{path}.children", "加减分项不能有下级指标"))
+        if adj.rule is None:
+            problems.append((f"{path}.rule", "加减分项须指定评分规则（rule）"))
+        else:
+            problems.extend(_check_rule(adj, f"{path}.rule"))
+
+    # Each unit kind's applicable first-level indicators must add up to the full score.
+    for kind in rubric.unit_kinds:
+        tops = [
+            t for t in rubric.indicators if t.applies_to is None or not t.applies_to.kinds
+            or kind.id in t.applies_to.kinds
+        ]
+        total = sum(t.max_points for t in tops)
+        if abs(total - rubric.full_score) > TOLERANCE:
+            problems.append(
+                (
+                    "indicators",
+                    f"“{kind.name}”适用的一级指标分值合计 {total:g} 分，与满分 {rubric.full_score:g} 分不符",
+                )
+            )
+
+    adjustment_ids = {a.id for a in rubric.adjustments}
+    for i, step in enumerate(rubric.order):
+        if step != "rescale" and step not in adjustment_ids:
+            problems.append((f"order[{i}]", f"步骤“{step}”既不是 rescale，也不是已定义的加减分项"))
+    for adj_id in sorted(adjustment_ids - set(rubric.order)):
+        problems.append(("order", f"加减分项“{adj_id}”未列入计分顺序（order）"))
+
+    # Rules that refer to other indicators.
+    for node in rubric.scored_leaves():
+        if node.rule is None or node.rule.kind not in REGISTRY:
+            continue
+        try:
+            params = rubric.params_of(node)
+        except ValidationError:
+            continue
+        for ref in getattr(params, "refers_to", lambda: [])():
+            if ref not in seen:
+                problems.append((f"{seen[node.id]}.rule", f"引用的指标“{ref}”不存在"))
+
+    res = rubric.results
+    group_cols = set(rubric.groups) | {"kind"}
+    for name, spec in (("ranking", res.ranking), ("grades", res.grades),
+                       ("advanced", res.advanced), ("warning", res.warning)):
+        for col in getattr(spec, "within", []) if spec is not None else []:
+            if col not in group_cols:
+                problems.append((f"results.{name}.within", f"分组“{col}”未在 groups 中声明"))
+    if res.grades is not None:
+        problems.extend(_check_grades(res.grades))
+    return problems
+
+
+def _check_grades(spec: GradeSpec) -> list[tuple[str, str]]:
+    out = []
+    if len(spec.tiers) < 2:
+        out.append(("results.grades.tiers", "至少需要两个等次"))
+    if spec.method == "quota":
+        if any(t.share is None for t in spec.tiers[:-1]):
+            out.append(("results.grades.tiers", "按比例定等次时，除最后一档外每档须给出 share"))
+        total = sum(t.share or 0 for t in spec.tiers[:-1])
+        if total > 1 + TOLERANCE:
+            out.append(("results.grades.tiers", f"各档比例合计 {total:g}，超过 1"))
+    else:
+        mins = [t.min for t in spec.tiers[:-1]]
+        if any(m is None for m in mins):
+            out.append(("results.grades.tiers", "按分数线定等次时，除最后一档外每档须给出 min"))
+        elif mins != sorted(mins, reverse=True):
+            out.append(("results.grades.tiers", "分数线须从高到低排列"))
+    return out
+
+
+def _check_rule(node: Node, path: str) -> list[tuple[str, str]]:
+    assert node.rule is not None
+    kind = node.rule.kind
+    if kind not in REGISTRY:
+        known = "、".join(sorted(REGISTRY))
+        return [(f"{path}.kind", f"未知的评分规则“{kind}”（可用：{known}）")]
+    try:
+        REGISTRY[kind].params.model_validate(node.rule.raw_params())
+    except ValidationError as exc:
+        return [(f"{path}.{_key_path(e['loc'])}" if e["loc"] else path, _message(e))
+                for e in exc.errors()]
+    return []

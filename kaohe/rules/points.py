@@ -1,0 +1,310 @@
+"""Rules that turn measured values into points: rater scores, checklists, rates, targets,
+and components taken from other assessments (catalogue 1, 2, 10, 11, 14)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, model_validator
+
+from .base import (
+    LeafContext,
+    Params,
+    RuleResult,
+    combine_values,
+    fmt,
+    fmt_series,
+    lines_frame,
+    refs_by_unit,
+    rule,
+)
+
+Combine = Literal["mean", "trimmed_mean", "sum", "min", "max", "median"]
+COMBINE_ZH = {
+    "mean": "平均",
+    "trimmed_mean": "去掉一个最高分和一个最低分后平均",
+    "sum": "合计",
+    "min": "取最低",
+    "max": "取最高",
+    "median": "取中位数",
+}
+
+
+class MissingDataError(ValueError):
+    """A unit has no input for an indicator that needs one; the engine locates it."""
+
+    def __init__(self, units: list[str], what: str):
+        self.units = units
+        super().__init__(what)
+
+
+def _require(ctx: LeafContext, have: pd.Index, what: str) -> None:
+    missing = ctx.unit_ids.difference(have)
+    if len(missing):
+        raise MissingDataError(sorted(map(str, missing)), what)
+
+
+# -- 1. direct points from raters ----------------------------------------------------
+
+
+class RaterPoints(Params):
+    combine: Combine = "mean"
+    scale: float | None = Field(default=None, gt=0)  # raters score out of this; None = points
+    missing: Literal["error", "zero"] = "error"
+
+
+@rule("rater_points", "评分直接计分", RaterPoints, reads="observations")
+def rater_points(p: RaterPoints, ctx: LeafContext) -> RuleResult:
+    """Each rater gives points; several raters are combined; capped at the maximum."""
+    obs = ctx.obs.dropna(subset=["unit_id"])
+    comb = combine_values(obs, p.combine)
+    if p.missing == "error":
+        _require(ctx, comb.index, "缺少评分")
+    comb = comb.reindex(ctx.unit_ids)
+    raw = comb["value"].fillna(0.0)
+    factor = ctx.max_points / p.scale if p.scale else 1.0
+    points = (raw * factor).clip(lower=0.0, upper=ctx.max_points)
+    n = comb["n"].fillna(0).astype(int)
+    sources = obs.groupby("unit_id", sort=False, observed=True)["source"].agg(
+        lambda s: "、".join(dict.fromkeys(x for x in s if x))
+    ).reindex(ctx.unit_ids).fillna("")
+    notes = obs.groupby("unit_id", sort=False, observed=True)["note"].agg(
+        lambda s: "；".join(x for x in s if isinstance(x, str) and x)
+    ).reindex(ctx.unit_ids).fillna("")
+    how = COMBINE_ZH[p.combine]
+    single = n == 1
+    raw_txt = fmt_series(raw)
+    scale_txt = f"（{fmt(p.scale)}分制，折合{fmt(ctx.max_points)}分制）" if p.scale else ""
+    inputs = np.where(
+        n == 0,
+        "无评分，按0分计",
+        np.where(
+            single,
+            sources + "评分" + raw_txt + "分" + scale_txt,
+            n.astype(str) + "个评分" + how + raw_txt + "分" + scale_txt,
+        ),
+    )
+    inputs = pd.Series(inputs, index=ctx.unit_ids)
+    text = inputs + "，得" + fmt_series(points) + "分"
+    lost = ctx.max_points - points
+    text = text.where(lost <= 1e-9, text + "，扣" + fmt_series(lost) + "分")
+    text = text.where(notes == "", text + "（" + notes + "）")
+    refs = comb["ref"].fillna("")
+    lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
+                        text.to_numpy(), refs.to_numpy())
+    return RuleResult("max", points, lines, inputs)
+
+
+# -- 2. checklist --------------------------------------------------------------------
+
+
+class Requirement(Params):
+    id: str
+    name: str
+    points: float = Field(gt=0)
+
+
+class Checklist(Params):
+    items: list[Requirement]
+    missing: Literal["error", "unmet"] = "error"
+
+    def observation_items(self) -> set[str]:
+        return {r.id for r in self.items}
+
+    def check(self, max_points: float) -> list[str]:
+        total = sum(r.points for r in self.items)
+        if abs(total - max_points) > 1e-6:
+            return [f"各项要求分值合计 {fmt(total)} 分，与本项 {fmt(max_points)} 分不符"]
+        return []
+
+
+@rule("checklist", "逐项达标计分", Checklist, reads="observations")
+def checklist(p: Checklist, ctx: LeafContext) -> RuleResult:
+    """Points per requirement met (value 1 = met, 0 = not met); one row per requirement."""
+    obs = ctx.obs.dropna(subset=["unit_id"])
+    reqs = pd.DataFrame([r.model_dump() for r in p.items]).set_index("id")
+    grid = pd.MultiIndex.from_product([ctx.unit_ids, reqs.index], names=["unit_id", "item"])
+    got = obs.groupby(["unit_id", "item"], observed=True).agg(
+        value=("value", "min"), ref=("ref", "first")
+    )
+    got = got.reindex(grid)
+    if p.missing == "error":
+        absent = got["value"].isna()
+        if absent.any():
+            units = sorted({u for u, _ in got.index[absent]})
+            raise MissingDataError(units, "缺少逐项达标数据（每个要求一行，1=达到，0=未达到）")
+    met = got["value"].fillna(0.0) > 0
+    req_points = reqs["points"].reindex(grid.get_level_values("item")).to_numpy()
+    earned = pd.Series(np.where(met, req_points, 0.0), index=grid).groupby(level=0).sum()
+    points = earned.reindex(ctx.unit_ids).fillna(0.0)
+    unmet = got[~met.to_numpy()].reset_index()
+    names = reqs["name"].reindex(unmet["item"]).to_numpy()
+    pts = reqs["points"].reindex(unmet["item"]).to_numpy()
+    lines = lines_frame(
+        unmet["unit_id"].to_numpy(), -pts,
+        ["未达到：" + n + "，扣" + fmt(x) + "分" for n, x in zip(names, pts, strict=True)],
+        unmet["ref"].fillna("").to_numpy(),
+    )
+    n_met = met.groupby(level=0).sum().reindex(ctx.unit_ids).fillna(0).astype(int)
+    inputs = "达到" + n_met.astype(str) + f"项/共{len(reqs)}项要求"
+    return RuleResult("max", points, lines, inputs)
+
+
+# -- 10. attainment of a target ------------------------------------------------------
+
+
+class Attainment(Params):
+    target: float | None = Field(default=None, gt=0)  # None: per-unit target rows (item=target)
+    direction: Literal["higher", "lower"] = "higher"
+    quantity: str = "完成值"
+    unit_of_measure: str = ""
+    zero_below: float = Field(default=0.0, ge=0, le=1)  # ratio under which the item scores 0
+    missing: Literal["error", "zero"] = "error"
+
+    def observation_items(self) -> set[str]:
+        return {"actual", "target"} if self.target is None else {"actual"}
+
+
+@rule("attainment", "目标完成率计分", Attainment, reads="observations")
+def attainment(p: Attainment, ctx: LeafContext) -> RuleResult:
+    """Points in proportion to attainment of a target, either direction, capped at full."""
+    obs = ctx.obs.dropna(subset=["unit_id"])
+    actual = combine_values(obs[obs["item"] == "actual"], "sum")
+    if p.missing == "error":
+        _require(ctx, actual.index, "缺少完成值（item=actual）")
+    if p.target is None:
+        tgt = combine_values(obs[obs["item"] == "target"], "sum")
+        _require(ctx, tgt.index, "缺少目标值（item=target）")
+        target = tgt["value"].reindex(ctx.unit_ids)
+        tref = tgt["ref"].reindex(ctx.unit_ids).fillna("")
+    else:
+        target = pd.Series(p.target, index=ctx.unit_ids)
+        tref = pd.Series("", index=ctx.unit_ids)
+    act = actual["value"].reindex(ctx.unit_ids).fillna(0.0)
+    if p.direction == "higher":
+        ratio = act / target
+    else:
+        ratio = (target / act.where(act > 0)).fillna(1.0)
+    ratio = ratio.clip(lower=0.0)
+    used = ratio.clip(upper=1.0).where(ratio >= p.zero_below, 0.0)
+    points = used * ctx.max_points
+    u = p.unit_of_measure
+    better = "" if p.direction == "higher" else "（越少越好）"
+    inputs = (p.quantity + fmt_series(act) + u + "，目标" + fmt_series(target) + u + better
+              + "，完成率" + fmt_series(ratio * 100) + "%")
+    text = inputs + "，得" + fmt_series(points) + "分"
+    lost = ctx.max_points - points
+    text = text.where(lost <= 1e-9, text + "，扣" + fmt_series(lost) + "分")
+    if p.zero_below > 0:
+        low = ratio < p.zero_below
+        text = text.where(~low, text + f"（完成率低于{fmt(p.zero_below * 100)}%，本项不得分）")
+    refs = actual["ref"].reindex(ctx.unit_ids).fillna("")
+    refs = refs.where(tref == "", refs + "；" + tref)
+    lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
+                        text.to_numpy(), refs.to_numpy())
+    return RuleResult("max", points, lines, inputs)
+
+
+# -- 11. survey or satisfaction rate to points ---------------------------------------
+
+
+class Band(Params):
+    min: float = Field(ge=0, le=1)
+    share: float = Field(ge=0, le=1)  # share of the item's maximum earned at or above min
+
+
+class RateToPoints(Params):
+    """``linear``: floor → 0, ceiling → full, in between in proportion; ``bands``: steps."""
+
+    method: Literal["linear", "bands"] = "linear"
+    floor: float = Field(default=0.0, ge=0, le=1)
+    ceiling: float = Field(default=1.0, gt=0, le=1)
+    bands: list[Band] = []
+    percent: bool = False  # values given as 92.5 rather than 0.925
+    combine: Combine = "mean"
+    what: str = "满意度"
+    missing: Literal["error", "zero"] = "error"
+
+    @model_validator(mode="after")
+    def _bands(self) -> RateToPoints:
+        if self.method == "bands" and not self.bands:
+            raise ValueError("method: bands 须给出 bands")
+        if self.method == "linear" and self.floor >= self.ceiling:
+            raise ValueError("floor 须小于 ceiling")
+        return self
+
+
+@rule("rate_to_points", "比率换算得分", RateToPoints, reads="observations")
+def rate_to_points(p: RateToPoints, ctx: LeafContext) -> RuleResult:
+    obs = ctx.obs.dropna(subset=["unit_id"])
+    comb = combine_values(obs, p.combine)
+    if p.missing == "error":
+        _require(ctx, comb.index, f"缺少{p.what}数据")
+    rate = comb["value"].reindex(ctx.unit_ids).fillna(0.0)
+    if p.percent:
+        rate = rate / 100.0
+    rate = rate.clip(0.0, 1.0)
+    if p.method == "linear":
+        share = ((rate - p.floor) / (p.ceiling - p.floor)).clip(0.0, 1.0)
+        how = f"（{fmt(p.floor * 100)}%及以下得0分，{fmt(p.ceiling * 100)}%及以上得满分，其间按比例）"
+    else:
+        bands = sorted(p.bands, key=lambda b: b.min, reverse=True)
+        share = pd.Series(0.0, index=ctx.unit_ids)
+        for b in reversed(bands):
+            share = share.where(rate < b.min - 1e-12, b.share)
+        how = "（按分档计分）"
+    points = share * ctx.max_points
+    inputs = p.what + fmt_series(rate * 100) + "%"
+    text = inputs + how + "，得" + fmt_series(points) + "分"
+    lost = ctx.max_points - points
+    text = text.where(lost <= 1e-9, text + "，扣" + fmt_series(lost) + "分")
+    lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
+                        text.to_numpy(), comb["ref"].reindex(ctx.unit_ids).fillna("").to_numpy())
+    return RuleResult("max", points, lines, inputs)
+
+
+# -- 14. a component taken from another assessment (a level's, a period's, a proxy's) --
+
+
+class Component(Params):
+    """The item is another assessment's result on ``scale``, converted to this item's points.
+
+    Several rows per unit (periods: quarters, months) are combined; ``proxy`` lets a unit
+    take another unit's result (广元经开区 takes 利州区's provincial result).
+    """
+
+    what: str = "评估结果"
+    scale: float = Field(default=100.0, gt=0)
+    combine: Combine = "mean"
+    proxy: dict[str, str] = {}
+    missing: Literal["error", "zero"] = "error"
+
+
+@rule("component", "引用其他考核结果", Component, reads="observations")
+def component(p: Component, ctx: LeafContext) -> RuleResult:
+    obs = ctx.obs.dropna(subset=["unit_id"])
+    comb = combine_values(obs, p.combine)
+    source_unit = pd.Series(ctx.unit_ids, index=ctx.unit_ids).replace(p.proxy)
+    taken = comb.reindex(source_unit.to_numpy())
+    taken.index = ctx.unit_ids
+    if p.missing == "error":
+        _require(ctx, taken.dropna(subset=["value"]).index, f"缺少{p.what}")
+    value = taken["value"].fillna(0.0)
+    points = (value / p.scale * ctx.max_points).clip(0.0, ctx.max_points)
+    n = taken["n"].fillna(0).astype(int)
+    periods = np.where(n > 1, n.astype(str) + "期" + COMBINE_ZH[p.combine], "")
+    inputs = p.what + periods + fmt_series(value) + f"分（{fmt(p.scale)}分制）"
+    proxied = source_unit != source_unit.index
+    if proxied.any():
+        names = ctx.units["name"].reindex(source_unit).to_numpy()
+        names = pd.Series(names, index=ctx.unit_ids).fillna(source_unit)
+        inputs = inputs.where(~proxied, inputs + "，按" + names + "结果执行")
+    text = inputs + "，折合" + fmt_series(points) + "分"
+    lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
+                        text.to_numpy(), taken["ref"].fillna("").to_numpy())
+    return RuleResult("max", points, lines, inputs)
+
+
+__all__ = ["MissingDataError", "refs_by_unit"]
