@@ -67,12 +67,21 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
     t["rank"] = _rank(order_key, groups, spec.ranking.method)
     t["group_size"] = groups.map(groups.value_counts()).astype(int)
 
-    if spec.grades is not None:
-        t["grade"] = _grades(spec.grades, key, t, explain)
-    if spec.advanced is not None:
-        t["advanced"] = _advanced(spec.advanced, key, t)
-    if spec.warning is not None:
-        t["warning"] = _warning(spec.warning, key, t)
+    if spec.grades:
+        t["grade"] = pd.Series(pd.NA, index=idx, dtype=object)
+        for g in spec.grades:
+            m = _kinds(t, g.kinds)
+            t.loc[m, "grade"] = _grades(g, key[m], t[m], explain)
+    if spec.advanced:
+        t["advanced"] = False
+        for a in spec.advanced:
+            m = _kinds(t, a.kinds)
+            t.loc[m, "advanced"] = _advanced(a, key[m], t[m])
+    if spec.warning:
+        t["warning"] = False
+        for w in spec.warning:
+            m = _kinds(t, w.kinds)
+            t.loc[m, "warning"] = t.loc[m, "warning"] | _warning(w, key[m], t[m])
     if spec.conversion is not None:
         c = spec.conversion
         conv = ((t["total"] - c.above).clip(lower=0.0) * c.rate)
@@ -88,6 +97,10 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
     t["explain"] = pd.Series({u: "；".join(v) for u, v in explain.items()}).reindex(idx)
     t.index.name = "unit_id"
     return t.reset_index()
+
+
+def _kinds(t: pd.DataFrame, kinds: list[str]) -> pd.Series:
+    return t["kind"].isin(kinds) if kinds else pd.Series(True, index=t.index)
 
 
 def _group_key(t: pd.DataFrame, within: list[str]) -> pd.Series:
@@ -157,7 +170,7 @@ def _history_flag(hf: HistoryFlag, rubric: Rubric, data: Dataset, t: pd.DataFram
     """This year and the ``years - 1`` before it all meet the condition."""
     this = _condition(hf, t["rank"], t["group_size"], t.get("advanced"))
     hist = data.history
-    out = this.copy()
+    out = this & _kinds(t, hf.kinds)
     for back in range(1, hf.years):
         year = rubric.year - back
         h = hist[hist["year"] == year].set_index("unit_id").reindex(t.index)

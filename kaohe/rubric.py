@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import KaoheError, Problem, display_path
 from .rules import REGISTRY
@@ -97,6 +104,7 @@ class GradeSpec(Model):
 
     method: Literal["quota", "thresholds"]
     tiers: list[QuotaTier]
+    kinds: list[str] = []  # unit kinds graded by this spec; empty = all
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     ties: Literal["higher", "lower"] = "higher"
     within: list[str] = []
@@ -114,6 +122,7 @@ class RankingSpec(Model):
 class AdvancedSpec(Model):
     """Advanced units (先进): the top N or top share of each group."""
 
+    kinds: list[str] = []  # unit kinds this list is drawn from; empty = all
     top_n: int | None = Field(default=None, ge=0)
     top_share: float | None = Field(default=None, ge=0, le=1)
     within: list[str] = []
@@ -130,6 +139,7 @@ class AdvancedSpec(Model):
 
 
 class WarningSpec(Model):
+    kinds: list[str] = []
     below: float | None = None
     bottom_share: float | None = Field(default=None, ge=0, le=1)
     within: list[str] = []
@@ -154,6 +164,7 @@ class HistoryFlag(Model):
     name: str
     years: int = Field(ge=2)
     when: Literal["last_in_group", "bottom_share", "advanced"]
+    kinds: list[str] = []
     share: float | None = Field(default=None, gt=0, le=1)
     within: list[str] = []
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
@@ -161,12 +172,21 @@ class HistoryFlag(Model):
 
 
 class Results(Model):
+    """Result rules. Grades, advanced and warning lists may be given once or as a list of
+    specs, each for some unit kinds (Sichuan: a third of the cities, 20% of the counties
+    of each region)."""
+
     ranking: RankingSpec = RankingSpec()
-    grades: GradeSpec | None = None
-    advanced: AdvancedSpec | None = None
-    warning: WarningSpec | None = None
+    grades: list[GradeSpec] = []
+    advanced: list[AdvancedSpec] = []
+    warning: list[WarningSpec] = []
     conversion: ConversionSpec | None = None
     history_flags: list[HistoryFlag] = []
+
+    @field_validator("grades", "advanced", "warning", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
 
 
 class Rubric(Model):
@@ -393,13 +413,19 @@ def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
 
     res = rubric.results
     group_cols = set(rubric.groups) | {"kind"}
-    for name, spec in (("ranking", res.ranking), ("grades", res.grades),
-                       ("advanced", res.advanced), ("warning", res.warning)):
-        for col in getattr(spec, "within", []) if spec is not None else []:
+    specs: list[tuple[str, Any]] = [("results.ranking", res.ranking)]
+    for name in ("grades", "advanced", "warning", "history_flags"):
+        specs += [(f"results.{name}[{i}]", s) for i, s in enumerate(getattr(res, name))]
+    for path, spec in specs:
+        for col in getattr(spec, "within", []):
             if col not in group_cols:
-                problems.append((f"results.{name}.within", f"分组“{col}”未在 groups 中声明"))
-    if res.grades is not None:
-        problems.extend(_check_grades(res.grades))
+                problems.append((f"{path}.within", f"分组“{col}”未在 groups 中声明"))
+        for k in getattr(spec, "kinds", []):
+            if k not in kinds:
+                problems.append((f"{path}.kinds", f"单位类别“{k}”未在 unit_kinds 中定义"))
+    for i, g in enumerate(res.grades):
+        problems.extend((f"results.grades[{i}]{p[len('results.grades'):]}", m)
+                        for p, m in _check_grades(g))
     return problems
 
 
