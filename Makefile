@@ -18,7 +18,7 @@ UV          ?= $(TOOLS)/bin/uv
 
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test reports lint lock clean
+.PHONY: venv test reports lab lint lock clean
 
 venv: $(STAMP)
 
@@ -32,19 +32,18 @@ $(STAMP): requirements.lock pyproject.toml
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# One report per parameter file: params/<scheme>/<year>.yaml -> reports/<scheme>/<year>/
+# Every bundled scheme-year: bulletin (通报), one feedback report per unit (反馈) and index pages,
+# HTML without code, under reports/ (open reports/index.html).  Scores each scheme-year once.
 reports: venv
 	@set -e; \
-	found=0; \
-	for f in params/*/*.yaml; do \
-	  [ -e "$$f" ] || continue; \
-	  found=1; \
-	  scheme=$$(basename "$$(dirname "$$f")"); \
-	  year=$$(basename "$$f" .yaml); \
-	  echo "kaohe score $$f --out reports/$$scheme/$$year"; \
-	  $(KAOHE) score "$$f" --out "reports/$$scheme/$$year"; \
-	done; \
-	if [ $$found -eq 0 ]; then echo "no params/*/*.yaml found" >&2; exit 1; fi
+	files=$$(ls params/*/*.yaml 2>/dev/null || true); \
+	if [ -z "$$files" ]; then echo "no params/*/*.yaml found" >&2; exit 1; fi; \
+	$(KAOHE) build $$files --out reports
+
+# JupyterLab on notebooks/ with the project's environment; the notebooks use the `kaohe` kernel
+# that `make venv` registers in .venv (run them top to bottom with their default parameters).
+lab: venv
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 lint: venv
 	$(RUFF) check $(wildcard kaohe tests benchmarks)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import KaoheError
-from .pipeline import load, row_accounting, run, write_scores
+from .pipeline import row_accounting, run, write_scores
 
 EPILOG_VALIDATE = """示例：
   kaohe validate params/changshou-rural/2023.yaml
@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
     s.add_argument("--out", type=Path, required=True, help="输出目录")
     s.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+    _add_year_parsers(sub)
+    _add_build_parser(sub)
     return p
 
 
@@ -58,12 +60,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print("--data 只能与一个评分细则一起使用", file=sys.stderr)
         return 2
     failed = 0
+    cache: dict = {}  # each rubric scored once, though later years read earlier ones
     for params in args.params:
         try:
-            loaded, data = load(params, args.data)
-            from .engine import score
-
-            score(loaded.rubric, data, loaded.path)
+            # run = load + score, with the period rubrics (and earlier years) it reads
+            result = run(params, args.data, cache=cache)
+            loaded, data = result.loaded, result.data
         except KaoheError as exc:
             _print_problems(exc)
             failed += 1
@@ -86,14 +88,194 @@ def cmd_score(args: argparse.Namespace) -> int:
     print(f"{r.title}：{len(result.scores.totals)} 个单位已计分，结果写入 {args.out}")
     print(f"读取 {read} 行 = 使用 {read} 行 + 拒绝 0 行（"
           + "，".join(f"{k} {v}" for k, v in rows.items()) + "）")
+    if result.earlier:
+        years = "、".join(str(e.loaded.rubric.year) for e in result.earlier)
+        print(f"往年结果：数据目录无 history.csv，已按 {years} 年度评分细则和数据计算"
+              "（见 history_used.csv）")
+    if result.periods:
+        stems = "、".join(Path(p.loaded.path).stem for p in result.periods)
+        print(f"分期结果：已先按分期评分细则 {stems} 计分（来源见 provenance.json 的 periods）")
     if result.data.sample:
         print("注意：本数据为示例数据，非真实考核数据。")
     return 0
 
 
+# -- year over year: diff, new-year, robustness --------------------------------------------
+
+EPILOG_DIFF = """示例：
+  kaohe diff params/changshou-rural/2023.yaml params/changshou-rural/2024.yaml
+按指标编号比对：新增、删除、移动的指标，分值、权重、评分规则及其参数，等次和其他结果规则。
+--json 输出结构化记录（kind、section、path、old、new、text）。"""
+
+EPILOG_NEW_YEAR = """示例：
+  kaohe new-year params/changshou-rural/2023.yaml 2024
+写出 params/changshou-rural/2024.yaml（只改 year: 一行，注释和排版不变）和
+data/changshou-rural/2024/（复制 units.csv；observations.csv、events.csv 只有表头；dataset.yaml）。
+已有文件不覆盖，除非加 --force。"""
+
+EPILOG_ROBUSTNESS = """示例：
+  kaohe robustness params/changshou-rural/2023.yaml --draws 1000 --spread 0.1
+每次抽样把各一级指标（--level leaf：各末级指标）的权重乘以 [1-spread, 1+spread] 内的随机数并归一
+（满分不变，各单位的指标得分率不变），并在人数取整方式、分数并列跨线的处理中随机选择，
+重新排名、定等次、定先进。列出等次或先进名单可能改变的单位；
+--out 目录写出 robustness.csv（每个单位的名次区间和各等次概率）和 robustness.json。"""
+
+
+def _add_year_parsers(sub) -> None:
+    from .robustness import DEFAULT_SEED, ROUNDINGS, TIES
+
+    raw = argparse.RawDescriptionHelpFormatter
+    d = sub.add_parser("diff", help="比较两份评分细则（如上年与本年）",
+                       description="比较两份评分细则，逐条列出变化。", epilog=EPILOG_DIFF,
+                       formatter_class=raw)
+    d.add_argument("old", type=Path, help="原评分细则，如 params/<方案>/2023.yaml")
+    d.add_argument("new", type=Path, help="新评分细则，如 params/<方案>/2024.yaml")
+    d.add_argument("--json", action="store_true", help="输出 JSON 记录而不是文字")
+
+    n = sub.add_parser("new-year", help="由本年度评分细则和数据目录创建下一年度的",
+                       description="复制评分细则（只改年度）并创建下一年度的数据目录。",
+                       epilog=EPILOG_NEW_YEAR, formatter_class=raw)
+    n.add_argument("params", type=Path, help="本年度评分细则 params/<方案>/<年度>.yaml")
+    n.add_argument("year", type=int, help="新年度，如 2024")
+    n.add_argument("--data", type=Path, default=None, help="新数据目录（默认 data/<方案>/<新年度>/）")
+    n.add_argument("--force", action="store_true", help="覆盖已有文件")
+
+    r = sub.add_parser("robustness", help="名次稳健性：扰动权重和可选规则后名次、等次的变化",
+                       description="蒙特卡洛分析：各单位的名次区间、各等次概率、先进名单是否可能改变。",
+                       epilog=EPILOG_ROBUSTNESS, formatter_class=raw)
+    r.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
+    r.add_argument("--draws", type=int, default=1000, help="抽样次数（默认 1000）")
+    r.add_argument("--spread", type=float, default=0.1, help="权重扰动幅度（默认 0.1，即 ±10%%）")
+    r.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"随机种子（默认 {DEFAULT_SEED}）")
+    r.add_argument("--level", choices=["first", "leaf"], default="first",
+                   help="扰动一级指标（first，默认）或末级指标（leaf）的权重")
+    r.add_argument("--roundings", default=",".join(ROUNDINGS),
+                   help="抽取的人数取整方式，逗号分隔；rubric 表示按评分细则（默认全部）")
+    r.add_argument("--ties", default=",".join(TIES),
+                   help="抽取的并列跨线处理（higher,lower）；rubric 表示按评分细则（默认全部）")
+    r.add_argument("--out", type=Path, default=None, help="输出目录（写出 robustness.csv/json）")
+    r.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from .diff import diff_rubrics, format_changes
+    from .rubric import load_rubric
+
+    try:
+        old, new = load_rubric(args.old), load_rubric(args.new)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    changes = diff_rubrics(old.rubric, new.rubric)
+    if args.json:
+        print(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))
+    else:
+        print(format_changes(changes, f"{old.path}（{old.rubric.year}年度）",
+                             f"{new.path}（{new.rubric.year}年度）"))
+    return 0
+
+
+def cmd_new_year(args: argparse.Namespace) -> int:
+    from .errors import display_path
+    from .newyear import new_year
+
+    try:
+        made = new_year(args.params, args.year, force=args.force, data_dir=args.data)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    print(f"已创建{args.year}年度评分细则和数据目录：")
+    for path in made.written:
+        print(f"  {display_path(path)}")
+    if made.reminders:
+        print("以下各行仍含原年度，请按新文件核对修改：")
+        for line in made.reminders:
+            print(f"  {line}")
+    if made.source_sample:
+        print("注意：单位名单复制自示例数据目录，请按实际情况核对。")
+    print(f"修改评分细则后，可用 kaohe diff {display_path(args.params)} "
+          f"{display_path(made.rubric)} 核对全部变化。")
+    return 0
+
+
+def cmd_robustness(args: argparse.Namespace) -> int:
+    from .engine import applicability
+    from .robustness import format_report, rank_robustness, write_robustness
+
+    def options(text: str) -> list[str] | None:
+        return None if text.strip() == "rubric" else [x.strip() for x in text.split(",") if x.strip()]
+
+    try:
+        result = run(args.params, args.data)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    rubric = result.loaded.rubric
+    try:
+        rob = rank_robustness(result.scores, draws=args.draws, spread=args.spread, seed=args.seed,
+                              level=args.level, roundings=options(args.roundings),
+                              ties=options(args.ties),
+                              applicable=applicability(rubric, result.data))
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(format_report(rob, rubric.title))
+    if args.out:
+        write_robustness(rob, args.out, result.provenance)
+        print(f"结果写入 {args.out}（robustness.csv、robustness.json）")
+    if result.data.sample:
+        print("注意：本数据为示例数据，非真实考核数据。")
+    return 0
+
+
+# -- reports: build ------------------------------------------------------------------------
+
+EPILOG_BUILD = """示例：
+  kaohe build params/*/*.yaml --out reports/
+  kaohe build params/changshou-rural/2023.yaml --out reports/ --units fengcheng,yanjia
+输出：reports/index.html（全部报告）、reports/<方案>/<年度>/index.html、bulletin.html（通报）、
+units/<单位>.html（反馈）、data/（得分表和 provenance.json）、reports/static/kaohe.css。"""
+
+
+def _add_build_parser(sub) -> None:
+    b = sub.add_parser("build", help="生成考核结果通报和各单位反馈报告（HTML）",
+                       description="对每个评分细则计分一次，生成考核结果通报、各单位考核结果反馈"
+                                   "和索引页（HTML，不含代码）。",
+                       epilog=EPILOG_BUILD, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("params", nargs="+", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
+    b.add_argument("--out", type=Path, required=True, help="输出目录（如 reports/）")
+    b.add_argument("--units", default=None,
+                   help="只生成这些单位的反馈报告（逗号分隔的 unit_id）；通报总是生成")
+    b.add_argument("--notebooks", type=Path, default=None, help="报告笔记本目录（默认 notebooks/）")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    import time
+
+    from .report.build import build
+
+    started = time.monotonic()
+    units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
+    try:
+        result = build(args.params, args.out, notebooks=args.notebooks, units=units,
+                       log=lambda line: print(line, flush=True))
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    print(f"共生成 {result.reports} 份报告（通报 {result.bulletins} 份，单位反馈 {result.units} 份），"
+          f"写入 {args.out}，用时 {time.monotonic() - started:.1f} 秒；"
+          f"从 {args.out / 'index.html'} 打开。")
+    if result.sample:
+        print("注意：报告由示例数据生成，非真实考核结果。")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handler = {"validate": cmd_validate, "score": cmd_score}[args.command]
+    handler = {"validate": cmd_validate, "score": cmd_score, "diff": cmd_diff,
+               "new-year": cmd_new_year, "robustness": cmd_robustness, "build": cmd_build}[args.command]
     return handler(args)
 
 

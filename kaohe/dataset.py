@@ -8,6 +8,7 @@ point can be traced back to the line that caused it.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -69,12 +70,32 @@ def read_csv_text(path: Path, shown: str) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
     df.columns = [str(c).strip() for c in df.columns]
+    starts = _record_lines(text)
+    if len(starts) == len(df) + 1:  # index + 2 = the line a row starts on, as the user sees it
+        df.index = pd.Index(starts[1:]) - 2
     return df.apply(lambda s: s.str.strip())
 
 
+def _record_lines(text: str) -> list[int]:
+    """The line each non-blank record starts on: blank lines and line breaks inside quoted
+    cells (Alt+Enter in Excel) make it differ from the record's position + 1."""
+    starts, line = [], 1
+    reader = csv.reader(io.StringIO(text))
+    for record in reader:
+        if record:
+            starts.append(line)
+        line = reader.line_num + 1
+    return starts
+
+
 def _blank_to_na(df: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Blank text cells become missing, so 'blank' and '0' stay different things."""
+    """Blank text cells become missing, so 'blank' and '0' stay different things.
+
+    A header-only table keeps its text dtype: pandera infers an object column's type from
+    its values and refuses an empty one as "not str"."""
     out = df.copy()
+    if out.empty:
+        return out
     for col in out.columns:
         if col not in table.numeric and col not in table.boolean and col not in table.integer:
             out[col] = out[col].astype(object).where(out[col] != "", None)
@@ -129,9 +150,13 @@ def read_table(directory: Path, name: str) -> tuple[pd.DataFrame | None, str, li
     frame, parse_problems = _parse_numbers(text, table, shown)
     frame = _blank_to_na(frame, table)
     problems += parse_problems
-    problems += check_frame(frame, table, shown)
-    frame["ref"] = [f"{table.file}:{i + 2}" for i in range(len(frame))]
-    return frame, digest, problems
+    # a cell that is not a number is reported once, not again as "blank" by pandera
+    unparsed = {(p.row, p.column) for p in parse_problems}
+    problems += [p for p in check_frame(frame, table, shown)
+                 if (p.row, p.column) not in unparsed]
+    frame["ref"] = pd.Series([f"{table.file}:{i + 2}" for i in frame.index],
+                             index=frame.index, dtype=object)  # text even when empty
+    return frame.reset_index(drop=True), digest, problems
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -269,6 +294,12 @@ def _check_rows(table, df, leaves, reads, params, unit_ids, item_ids, at) -> lis
     wants = "observations" if table == "observations" else "events"
     right_kind = ind.map(reads).eq(wants)
     for _, row in df[known & ~right_kind].iterrows():
+        if reads.get(row["indicator_id"]) not in ("observations", "events"):
+            # results of other indicators (self_assessment) or of period rubrics: no rows
+            problems.append(at(table, row, "indicator_id",
+                               f"指标“{row['indicator_id']}”的得分取自其他指标或分期考核的结果，"
+                               "不读取数据行：请删除该行"))
+            continue
         where = "events.csv" if wants == "observations" else "observations.csv"
         problems.append(at(table, row, "indicator_id",
                            f"指标“{row['indicator_id']}”的评分规则不读取本表数据（应放入 {where}）"))

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,8 +18,8 @@ import pandas as pd
 from .dataset import Dataset
 from .errors import KaoheError, Problem
 from .rubric import Node, Rubric
-from .rules import REGISTRY, LeafContext, RuleResult
-from .rules.base import EPS, fmt
+from .rules import REGISTRY, LeafContext, PeriodTotals, RuleResult
+from .rules.base import EPS, fmt, group_join
 from .rules.points import MissingDataError
 from .rules.selfcheck import self_gaps
 
@@ -94,11 +95,19 @@ def _na_reasons(rubric: Rubric, data: Dataset, appl: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows, columns=["unit_id", "indicator_id", "reason"])
 
 
-def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric") -> Scores:
-    """Score every unit on every indicator; raise KaoheError listing every problem."""
+def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
+          periods: Mapping[str, PeriodTotals] | None = None) -> Scores:
+    """Score every unit on every indicator; raise KaoheError listing every problem.
+
+    ``periods``: the totals of the period rubrics that leaves read (``period_results``),
+    already scored by the pipeline (``kaohe.pipeline.run``), by stem."""
+    periods = dict(periods or {})
     units = data.units.set_index("unit_id")
     appl = applicability(rubric, data)
     problems = _rows_for_inapplicable(data, appl)
+    unscored = _missing_periods(rubric, periods, rubric_file)
+    if unscored:  # the leaves that read them cannot run at all
+        raise KaoheError(problems + unscored)
 
     obs_by = dict(tuple(data.observations.groupby("indicator_id", sort=False, observed=True)))
     ev_by = dict(tuple(data.events.groupby("indicator_id", sort=False, observed=True)))
@@ -117,12 +126,14 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric") -> Scores:
             units=units[mask.to_numpy()],
             obs=obs_by.get(leaf.id, empty_obs), events=ev_by.get(leaf.id, empty_ev),
             items=items, roles=roles, self_scores=data.self_scores, prior=results,
+            periods=periods,
         )
         try:
             res = kind.fn(rubric.params_of(leaf), ctx)
         except MissingDataError as exc:
             for u in exc.units:
-                problems.append(Problem(f"{data.directory}/observations.csv", "", "unit_id",
+                problems.append(Problem(exc.file or f"{data.directory}/observations.csv", "",
+                                        "unit_id",
                                         f"单位“{u}”（{units['name'].get(u, '')}）的指标“{leaf.id} "
                                         f"{leaf.name}”{exc}"))
             continue
@@ -138,6 +149,22 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric") -> Scores:
     gaps = self_gaps(data.self_scores, results, 0.0, False)
     extra = {f"{k}.{name}": df for k, r in results.items() for name, df in r.extra.items()}
     return Scores(rubric, totals, details, lines, nodes, flags, gaps, extra)
+
+
+def _missing_periods(rubric: Rubric, periods: Mapping[str, PeriodTotals],
+                     rubric_file: str) -> list[Problem]:
+    """A leaf that reads a period rubric's totals needs them scored first (by the pipeline)."""
+    problems = []
+    for leaf in rubric.scored_leaves():
+        if leaf.rule is None:
+            continue
+        for stem in rubric.params_of(leaf).period_stems():
+            if stem not in periods:
+                problems.append(Problem(rubric_file, f"{leaf.id}.rule.periods", "",
+                                        f"指标“{leaf.id} {leaf.name}”需要分期评分细则“{stem}”的结果："
+                                        "请用 kaohe score / kaohe.pipeline.run 计分，"
+                                        "以便先计分各分期"))
+    return problems
 
 
 def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame) -> list[Problem]:
@@ -190,10 +217,13 @@ def _details(rubric, data, appl, results):
         }))
     na = _na_reasons(rubric, data, appl)
     if len(na):
+        # only a rubric that rescales (缺项折算) may say so; an indicator of another unit kind
+        # (安福: 县直单位 vs 乡镇 rubrics) is simply not part of the unit's rubric
+        rescaled = "，按缺项折算" if "rescale" in rubric.order else ""
         frames.append(pd.DataFrame({
             "unit_id": na["unit_id"], "indicator_id": na["indicator_id"], "applicable": False,
             "max": 0.0, "points": np.nan, "inputs": "",
-            "reason": "本项不适用（" + na["reason"] + "），不计分，按缺项折算", "refs": "",
+            "reason": "本项不适用（" + na["reason"] + "），不计分" + rescaled, "refs": "",
         }))
     details = pd.concat(frames, ignore_index=True)
     leaf_order = {n.id: i for i, n in enumerate(rubric.scored_leaves())}
@@ -240,9 +270,9 @@ def _join_lines(lines: pd.DataFrame, units: pd.Index) -> tuple[np.ndarray, np.nd
         s = lines.set_index("unit_id")
         return (s["text"].reindex(units).fillna("").to_numpy(),
                 s["ref"].fillna("").reindex(units).fillna("").to_numpy())
-    g = lines.groupby("unit_id", sort=False)
-    text = g["text"].agg("；".join)
-    refs = g["ref"].agg(lambda r: "；".join(dict.fromkeys(x for x in r if x)))
+    text = group_join(lines["unit_id"], lines["text"], "；".join)
+    refs = group_join(lines["unit_id"], lines["ref"],
+                      lambda r: "；".join(dict.fromkeys(x for x in r if x)))
     return text.reindex(units).fillna("").to_numpy(), refs.reindex(units).fillna("").to_numpy()
 
 

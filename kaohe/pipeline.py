@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,9 @@ from . import __version__
 from .dataset import Dataset, check_against, default_data_dir, load_dataset
 from .engine import Scores, score
 from .errors import KaoheError, Problem
-from .rubric import LoadedRubric, load_rubric
+from .rubric import LoadedRubric, Rubric, load_rubric
+from .rules import PeriodTotals
+from .schemas import TABLES
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Run:
     loaded: LoadedRubric
     data: Dataset
     scores: Scores
+    earlier: tuple[Run, ...] = ()  # earlier years scored to build the history table
+    periods: tuple[Run, ...] = ()  # period rubrics (quarters, months) scored for period leaves
 
     @property
     def provenance(self) -> dict:
@@ -39,7 +44,27 @@ class Run:
             "sample_data": self.data.sample,
             "kaohe_version": __version__,
             "commit": git_commit(),
+            "history": self.history_provenance(),
+            **({"periods": self.period_provenance()} if self.periods else {}),
         }
+
+    def period_provenance(self) -> list[dict]:
+        """Which period rubrics and data the period leaves (``period_results``) read."""
+        return [{"period": r.loaded.rubric.period, "rubric": r.loaded.path,
+                 "rubric_sha256": r.loaded.sha256, "data": r.data.directory,
+                 "data_sha256": r.data.hashes} for r in self.periods]
+
+    def history_provenance(self) -> dict:
+        """Where the earlier years' results (往年结果) came from: a file, a computation, or none."""
+        if TABLES["history"].file in self.data.hashes:
+            return {"source": TABLES["history"].file}
+        if not self.earlier:
+            return {"source": "none"}
+        return {"source": "computed", "runs": [
+            {"year": r.loaded.rubric.year, "rubric": r.loaded.path,
+             "rubric_sha256": r.loaded.sha256, "data": r.data.directory,
+             "data_sha256": r.data.hashes}
+            for r in self.earlier]}
 
 
 def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[LoadedRubric, Dataset]:
@@ -53,14 +78,154 @@ def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[Loaded
     return loaded, data
 
 
-def run(params: Path | str, data_dir: Path | str | None = None) -> Run:
+def run(params: Path | str, data_dir: Path | str | None = None,
+        cache: dict[str, Run] | None = None) -> Run:
+    """Score a scheme-year. Rules over consecutive years (``history_flags``) need earlier
+    results: without a history.csv in the data directory, the earlier years' rubrics in the
+    same params directory are scored first (each once) and their totals become the history.
+    Leaves that read period rubrics (``period_results``: 广元's quarterly contests) have those
+    rubrics, beside ``params``, scored first on their own data; their totals are handed over.
+
+    ``cache`` (optional, by resolved rubric path) shares runs on their default data between
+    calls, so ``kaohe validate params/x/*.yaml`` scores each year once, not once per later year.
+    """
+    cache = {} if cache is None else cache
+    path = Path(params)
+    key = str(path.resolve())
+    if data_dir is None and key in cache:
+        return cache[key]
+    result = _run(path, data_dir, cache)
+    if data_dir is None:
+        cache[key] = result
+    return result
+
+
+def _run(params: Path, data_dir: Path | str | None, cache: dict[str, Run],
+         stack: tuple[str, ...] = ()) -> Run:
     loaded, data = load(params, data_dir)
-    return Run(loaded, data, score(loaded.rubric, data, loaded.path))
+    periods = tuple(_period_runs(params, loaded, cache, stack + (str(params.resolve()),)))
+    earlier: tuple[Run, ...] = ()
+    if TABLES["history"].file not in data.hashes:  # an explicit history.csv wins
+        earlier = tuple(_earlier_runs(params, loaded.rubric, cache))
+        if earlier:
+            data = replace(data, tables={**data.tables, "history": history_from_runs(earlier)})
+    scores = score(loaded.rubric, data, loaded.path, period_totals(periods))
+    return Run(loaded, data, scores, earlier, periods)
+
+
+def period_stems(rubric: Rubric) -> list[tuple[str, str]]:
+    """(leaf id, stem) of every period rubric the rubric's leaves read, first use first."""
+    seen: dict[str, str] = {}
+    for leaf in rubric.scored_leaves():
+        if leaf.rule is not None:
+            for stem in rubric.params_of(leaf).period_stems():
+                seen.setdefault(stem, leaf.id)
+    return [(leaf_id, stem) for stem, leaf_id in seen.items()]
+
+
+def _period_runs(params: Path, loaded: LoadedRubric, cache: dict[str, Run],
+                 stack: tuple[str, ...]) -> list[Run]:
+    """Runs of the period rubrics ``<stem>.yaml`` beside ``params`` (each scored once, on its
+    default data directory), checked to be periods of the same scheme and year."""
+    rubric, runs, problems = loaded.rubric, [], []
+    for leaf_id, stem in period_stems(rubric):
+        where = f"{leaf_id}.rule.periods"
+        path = params.parent / f"{stem}.yaml"
+        key = str(path.resolve())
+        if not path.exists():
+            problems.append(Problem(loaded.path, where, "", f"分期评分细则“{stem}”不存在（应为 {path}）"))
+            continue
+        if key in stack:
+            problems.append(Problem(loaded.path, where, "",
+                                    f"分期评分细则“{stem}”又引用了正在计分的评分细则，形成循环"))
+            continue
+        if key not in cache:
+            cache[key] = _run(path, None, cache, stack)
+        got = cache[key].loaded
+        if (got.rubric.scheme, got.rubric.year) != (rubric.scheme, rubric.year) \
+                or not got.rubric.period:
+            problems.append(Problem(got.path, "period", "",
+                                    f"应为“{rubric.scheme}”{rubric.year}年度的分期评分细则（须有 period），"
+                                    f"实为“{got.rubric.scheme}”{got.rubric.year}年度"
+                                    + (f"分期“{got.rubric.period}”" if got.rubric.period else "，无 period")))
+            continue
+        runs.append(cache[key])
+    if problems:
+        raise KaoheError(problems)
+    return runs
+
+
+def period_totals(runs: Sequence[Run]) -> dict[str, PeriodTotals]:
+    """The totals of scored period rubrics, by file stem, as period leaves read them."""
+    out = {}
+    for r in runs:
+        rubric = r.loaded.rubric
+        stem = Path(r.loaded.path).stem
+        names = "、".join(dict.fromkeys(a.name for a in rubric.results.advanced))
+        out[stem] = PeriodTotals(stem=stem, title=rubric.title, source=r.loaded.path,
+                                 totals=r.scores.totals, advanced_name=names,
+                                 data=r.data.directory)
+    return out
+
+
+def history_years(rubric: Rubric) -> int:
+    """How many years before the rubric's year its multi-year flags look at (0: none)."""
+    return max((hf.years - 1 for hf in rubric.results.history_flags), default=0)
+
+
+def _earlier_runs(params: Path, rubric: Rubric, cache: dict[str, Run]) -> list[Run]:
+    """Runs of ``<year-1>.yaml``, ``<year-2>.yaml`` … beside ``params``, as far back as the
+    flags look, stopping at the first missing year (no run of years can span a gap)."""
+    runs = []
+    for back in range(1, history_years(rubric) + 1):
+        year = rubric.year - back
+        path = params.parent / f"{year}.yaml"
+        if not path.exists():
+            break
+        key = str(path.resolve())
+        if key not in cache:
+            cache[key] = _run(path, None, cache)
+        got = cache[key].loaded.rubric
+        if got.year != year or got.scheme != rubric.scheme:
+            raise KaoheError([Problem(cache[key].loaded.path, "year", "",
+                                      f"往年评分细则应为“{rubric.scheme}”{year}年度，"
+                                      f"实为“{got.scheme}”{got.year}年度")])
+        runs.append(cache[key])
+    return runs
+
+
+HISTORY_COLUMNS = ["year", "unit_id", "total", "rank", "group_size", "grade", "advanced"]
+
+
+def history_from_runs(runs: Sequence[Run]) -> pd.DataFrame:
+    """The history table (往年结果) from earlier years' runs, shaped as history.csv is read:
+    one row per year and unit, oldest year first; ``ref`` names the rubric it came from."""
+    frames = []
+    for r in sorted(runs, key=lambda r: r.loaded.rubric.year):
+        t = r.scores.totals
+        year = r.loaded.rubric.year
+        grade = t["grade"] if "grade" in t else pd.Series(None, index=t.index, dtype=object)
+        advanced = t["advanced"] if "advanced" in t else pd.Series(False, index=t.index)
+        frames.append(pd.DataFrame({
+            "year": year,
+            "unit_id": t["unit_id"].astype(object),
+            "total": t["total"].astype(float),
+            "rank": t["rank"].astype(float),
+            "group_size": t["group_size"].astype(float),
+            "grade": grade.astype(object).where(grade.notna(), None),
+            "advanced": advanced.fillna(False).astype(bool),
+            "ref": f"{r.loaded.path}（{year}年度计算结果）",
+        }))
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in HISTORY_COLUMNS + ["ref"]})
+    return pd.concat(frames, ignore_index=True)[HISTORY_COLUMNS + ["ref"]]
 
 
 def row_accounting(data: Dataset) -> dict[str, int]:
-    """Rows read per table; a successful run uses them all (nothing is dropped silently)."""
-    return {name: len(df) for name, df in data.tables.items() if len(df)}
+    """Rows read per table; a successful run uses them all (nothing is dropped silently).
+    Only tables read from files count: a history computed from earlier years is not read."""
+    return {name: len(df) for name, df in data.tables.items()
+            if len(df) and TABLES[name].file in data.hashes}
 
 
 def git_commit() -> str:
@@ -87,15 +252,24 @@ OUTPUTS = {
 }
 
 
-def write_scores(result: Run, out: Path | str) -> list[Path]:
-    """Write the score tables and provenance.json; the same inputs give the same bytes."""
+def write_scores(result: Run, out: Path | str, float_format: str | None = "%.4f") -> list[Path]:
+    """Write the score tables and provenance.json; the same inputs give the same bytes.
+
+    ``float_format=None`` writes every float exactly (shortest round-trip text): reports read
+    those tables and must round a total exactly as the ranking did."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for file, attr in OUTPUTS.items():
         df: pd.DataFrame = getattr(result.scores, attr)
         path = out / file
-        df.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.4f", lineterminator="\n")
+        df.to_csv(path, index=False, encoding="utf-8-sig", float_format=float_format,
+                  lineterminator="\n")
+        written.append(path)
+    if len(result.data.history):  # the earlier results the multi-year flags used, read or computed
+        path = out / "history_used.csv"
+        result.data.history.to_csv(path, index=False, encoding="utf-8-sig",
+                                   float_format=float_format, lineterminator="\n")
         written.append(path)
     prov = out / "provenance.json"
     prov.write_text(json.dumps(result.provenance, ensure_ascii=False, indent=2, sort_keys=True)
@@ -104,4 +278,5 @@ def write_scores(result: Run, out: Path | str) -> list[Path]:
     return written
 
 
-__all__ = ["Run", "load", "run", "write_scores", "row_accounting", "KaoheError", "Problem"]
+__all__ = ["Run", "load", "run", "write_scores", "row_accounting", "history_from_runs",
+           "history_years", "period_stems", "period_totals", "KaoheError", "Problem"]

@@ -8,6 +8,7 @@ registry; nothing from the file is ever evaluated as code.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,14 @@ from .errors import KaoheError, Problem, display_path
 from .rules import REGISTRY
 
 TOLERANCE = 1e-6
+
+# Columns of the totals table: first-level and adjustment ids become columns beside them.
+RESERVED_IDS = frozenset({
+    "unit_id", "name", "kind", "base", "base_max", "rescaled", "total", "vetoed", "veto_reason",
+    "barred", "rank", "group_size", "grade", "advanced", "warning", "converted",
+    "conversion_name", "explain",
+    "rescale",
+})
 
 
 class Model(BaseModel):
@@ -125,6 +134,7 @@ class AdvancedSpec(Model):
     kinds: list[str] = []  # unit kinds this list is drawn from; empty = all
     top_n: int | None = Field(default=None, ge=0)
     top_share: float | None = Field(default=None, ge=0, le=1)
+    grade_in: list[str] = []  # or: the units graded in these grades (综合评价“好”的予以表扬)
     within: list[str] = []
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     min_total: float | None = None
@@ -133,8 +143,9 @@ class AdvancedSpec(Model):
 
     @model_validator(mode="after")
     def _one_of(self) -> AdvancedSpec:
-        if (self.top_n is None) == (self.top_share is None):
-            raise ValueError("advanced 须且只能给出 top_n 或 top_share 之一")
+        given = [self.top_n is not None, self.top_share is not None, bool(self.grade_in)]
+        if sum(given) != 1:
+            raise ValueError("advanced 须且只能给出 top_n、top_share 或 grade_in 之一")
         return self
 
 
@@ -149,8 +160,12 @@ class WarningSpec(Model):
 
 
 class ConversionSpec(Model):
-    """Points above ``above`` converted at ``rate`` into another system's points, capped."""
+    """Points above ``above`` converted at ``rate`` into another system's points, capped.
 
+    ``kinds`` limits a spec to some unit kinds, because each kind may feed its own system
+    (安福: 县直单位 → 绩效考评加分, 乡镇 → 综合考评加分); empty = all kinds."""
+
+    kinds: list[str] = []
     above: float = 100.0
     rate: float = Field(gt=0)
     cap: float | None = Field(default=None, ge=0)
@@ -180,12 +195,14 @@ class Results(Model):
     grades: list[GradeSpec] = []
     advanced: list[AdvancedSpec] = []
     warning: list[WarningSpec] = []
-    conversion: ConversionSpec | None = None
+    conversion: list[ConversionSpec] = []
     history_flags: list[HistoryFlag] = []
 
-    @field_validator("grades", "advanced", "warning", mode="before")
+    @field_validator("grades", "advanced", "warning", "conversion", mode="before")
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
+        if v is None:
+            return []
         return [v] if isinstance(v, dict) else v
 
 
@@ -272,13 +289,31 @@ def load_rubric(path: Path | str) -> LoadedRubric:
     try:
         rubric = Rubric.model_validate(raw)
     except ValidationError as exc:
-        raise KaoheError(
-            [Problem(shown, _key_path(e["loc"]), "", _message(e)) for e in exc.errors()]
-        ) from exc
+        problems = [Problem(shown, _key_path(e["loc"]), "", _message(e)) for e in exc.errors()]
+        # Only unknown keys (typos): check the rest too, so one pass shows every problem.
+        unknown = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden"]
+        if len(unknown) == len(problems):
+            try:
+                rest = Rubric.model_validate(_without(raw, unknown))
+                problems += [Problem(shown, k, "", m) for k, m in check_rubric(rest, raw)]
+            except ValidationError:
+                pass
+        raise KaoheError(problems) from exc
     problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric, raw)]
     if problems:
         raise KaoheError(problems)
     return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _without(raw: dict, locs: list[tuple]) -> dict:
+    """A deep copy of ``raw`` without the keys at ``locs`` (pydantic error locations)."""
+    out = copy.deepcopy(raw)
+    for loc in locs:
+        parent: Any = out
+        for part in loc[:-1]:
+            parent = parent[part]
+        parent.pop(loc[-1], None)
+    return out
 
 
 def _key_path(loc: tuple) -> str:
@@ -392,6 +427,11 @@ def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
                 )
             )
 
+    for where, nodes in (("indicators", rubric.indicators), ("adjustments", rubric.adjustments)):
+        for i, n in enumerate(nodes):
+            if n.id in RESERVED_IDS or n.id in rubric.groups:
+                problems.append((f"{where}[{i}].id", f"编号“{n.id}”与结果表的列名冲突，请换一个编号"))
+
     adjustment_ids = {a.id for a in rubric.adjustments}
     for i, step in enumerate(rubric.order):
         if step != "rescale" and step not in adjustment_ids:
@@ -414,7 +454,7 @@ def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
     res = rubric.results
     group_cols = set(rubric.groups) | {"kind"}
     specs: list[tuple[str, Any]] = [("results.ranking", res.ranking)]
-    for name in ("grades", "advanced", "warning", "history_flags"):
+    for name in ("grades", "advanced", "warning", "conversion", "history_flags"):
         specs += [(f"results.{name}[{i}]", s) for i, s in enumerate(getattr(res, name))]
     for path, spec in specs:
         for col in getattr(spec, "within", []):
@@ -423,6 +463,13 @@ def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
         for k in getattr(spec, "kinds", []):
             if k not in kinds:
                 problems.append((f"{path}.kinds", f"单位类别“{k}”未在 unit_kinds 中定义"))
+    converted: dict[str, int] = {}
+    for i, c in enumerate(res.conversion):
+        for k in c.kinds or sorted(kinds):
+            if k in converted:
+                problems.append((f"results.conversion[{i}].kinds",
+                                 f"单位类别“{k}”已由 conversion[{converted[k]}] 折算，不能重复折算"))
+            converted.setdefault(k, i)
     for i, g in enumerate(res.grades):
         problems.extend((f"results.grades[{i}]{p[len('results.grades'):]}", m)
                         for p, m in _check_grades(g))
@@ -455,8 +502,8 @@ def _check_rule(node: Node, path: str) -> list[tuple[str, str]]:
         known = "、".join(sorted(REGISTRY))
         return [(f"{path}.kind", f"未知的评分规则“{kind}”（可用：{known}）")]
     try:
-        REGISTRY[kind].params.model_validate(node.rule.raw_params())
+        params = REGISTRY[kind].params.model_validate(node.rule.raw_params())
     except ValidationError as exc:
         return [(f"{path}.{_key_path(e['loc'])}" if e["loc"] else path, _message(e))
                 for e in exc.errors()]
-    return []
+    return [(path, msg) for msg in params.check(node.max_points)]

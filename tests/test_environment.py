@@ -71,22 +71,47 @@ def conda_pins(environment) -> dict[str, str | None]:
     return pins
 
 
+@pytest.fixture(scope="module")
+def pip_pins(environment) -> dict[str, str]:
+    """Exact pins in the `pip:` sub-list: project dependencies that conda-forge lacks."""
+    pins: dict[str, str] = {}
+    for dep in environment["dependencies"]:
+        if isinstance(dep, dict):
+            for spec in dep["pip"]:
+                if spec == "-e .":
+                    continue
+                m = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s=]+)\s*", spec)
+                assert m, f"pip entries of environment.yml must be exact pins: {spec!r}"
+                pins[normalise(m.group(1))] = m.group(2)
+    return pins
+
+
 def test_environment_yml_basics(environment, conda_pins):
     assert environment["name"] == "kaohe"
     assert environment["channels"] == ["conda-forge"]
     assert conda_pins.get("python") == "3.11"
     assert "pip" in conda_pins
     pip_sections = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
-    assert pip_sections == [["-e ."]]
+    assert len(pip_sections) == 1 and pip_sections[0][-1] == "-e ."
 
 
-def test_conda_deps_match_pyproject(project_requirements, conda_pins):
+def test_conda_deps_match_pyproject(project_requirements, conda_pins, pip_pins):
     declared = {normalise(r.name) for r in project_requirements}
     conda = set(conda_pins) - CONDA_ONLY
-    assert declared == conda, (
-        f"only in pyproject: {sorted(declared - conda)}; only in environment.yml: "
-        f"{sorted(conda - declared)}"
+    assert not conda & set(pip_pins), "a package is pinned both by conda and by pip"
+    listed = conda | set(pip_pins)
+    assert declared == listed, (
+        f"only in pyproject: {sorted(declared - listed)}; only in environment.yml: "
+        f"{sorted(listed - declared)}"
     )
+
+
+def test_pip_pins_match_lock(pip_pins, lock):
+    for name, version in sorted(pip_pins.items()):
+        assert name in lock, f"{name} is in environment.yml but not in requirements.lock"
+        assert Version(version) == Version(lock[name]), (
+            f"{name}: environment.yml has {version}, requirements.lock has {lock[name]}"
+        )
 
 
 def test_conda_versions_match_lock(conda_pins, lock):

@@ -92,6 +92,8 @@ def _events() -> list[list]:
          "防返贫监测帮扶工作获市委、市政府表彰"],
         ["jiangnan", "bonus", "chongqing_media", "江南街道消费帮扶", None, "2023-10-20",
          "消费帮扶专柜做法获华龙网单条报道"],
+        ["jiangnan", "bonus", "district_commend", "江南街道乡村治理", None, "2023-12-28",
+         "乡村治理“积分制”工作获区委、区政府表彰"],
         ["longhe", "bonus", "municipal_dept_commend", "龙河镇脱贫人口务工", None, "2023-11-08",
          "脱贫人口稳岗就业工作受市人力社保局表彰"],
         ["longhe", "bonus", "district_commend", "龙河镇脱贫人口务工", None, "2023-05-16",

@@ -2,11 +2,21 @@
 
 One module per family: ``points`` (values to points), ``deductions`` (扣完为止),
 ``events`` (levels, same-work-highest, credits, veto), ``quota`` (强制分布, incentive),
-``selfcheck`` (self-assessment). Totals-level rules (rescale, ranking, grades, advanced,
-conversion, multi-year) live in ``kaohe.results``.
+``selfcheck`` (self-assessment), ``periods`` (results of period rubrics: quarters, months).
+Totals-level rules (rescale, ranking, grades, advanced, conversion, multi-year) live in
+``kaohe.results``.
 """
 
-from . import deductions, events, points, quota, selfcheck  # noqa: F401  (registration)
-from .base import REGISTRY, LeafContext, Params, RuleKind, RuleResult, tiers_by_quota
+from . import deductions, events, periods, points, quota, selfcheck  # noqa: F401  (registration)
+from .base import (
+    REGISTRY,
+    LeafContext,
+    Params,
+    PeriodTotals,
+    RuleKind,
+    RuleResult,
+    tiers_by_quota,
+)
 
-__all__ = ["REGISTRY", "LeafContext", "Params", "RuleKind", "RuleResult", "tiers_by_quota"]
+__all__ = ["REGISTRY", "LeafContext", "Params", "PeriodTotals", "RuleKind", "RuleResult",
+           "tiers_by_quota"]

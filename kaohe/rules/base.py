@@ -10,7 +10,7 @@ item's maximum for rules that deduct and 0 for rules that award.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -43,9 +43,27 @@ class Params(BaseModel):
         """Allowed ``item`` values of observations; None if any item is allowed."""
         return None
 
+    def period_stems(self) -> list[str]:
+        """Stems of period rubrics (same params folder) whose totals this rule reads; the
+        pipeline scores them first and hands them over in ``LeafContext.periods``."""
+        return []
+
     def check(self, max_points: float) -> list[str]:
         """Cross-checks of the parameters against the item's maximum."""
         return []
+
+
+@dataclass(frozen=True)
+class PeriodTotals:
+    """The totals of a period rubric (a quarter's contest, a month's bulletin) that a leaf of
+    the annual rubric reads: scored first by the pipeline, handed over by stem ("2021-Q1")."""
+
+    stem: str  # the period rubric's file stem, e.g. "2021-Q1"
+    title: str  # the period rubric's title, shown in reasons
+    source: str  # the period rubric's path as shown to the user, the ``ref`` of its lines
+    totals: pd.DataFrame  # the period's totals: unit_id, total, rank, group_size, …
+    advanced_name: str = ""  # what the period's ``advanced`` column means (流动红旗)
+    data: str = ""  # the period's data directory as shown to the user
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,7 @@ class LeafContext:
     roles: pd.DataFrame  # item_id, unit_id, role
     self_scores: pd.DataFrame  # unit_id, indicator_id, points, ref
     prior: Mapping[str, RuleResult] = field(default_factory=dict)
+    periods: Mapping[str, PeriodTotals] = field(default_factory=dict)  # by period stem
 
     @property
     def unit_ids(self) -> pd.Index:
@@ -112,7 +131,16 @@ def fmt(x: float) -> str:
 
 
 def fmt_series(s: pd.Series) -> pd.Series:
-    return s.map(fmt)
+    """``s.map(fmt)``, calling ``fmt`` once per distinct value (scores repeat a lot: a
+    national year has millions of cells but few distinct values)."""
+    codes, uniques = pd.factorize(s, sort=False)
+    texts = np.array([fmt(u) for u in uniques] + [""], dtype=object)[codes]
+    missing = codes < 0
+    if missing.any():  # NaN, None …: formatted as they are, like map does
+        texts[missing] = [fmt(x) for x in s.to_numpy(dtype=object)[missing]]
+    # astype(str): mapping an empty float Series keeps float dtype, and "文字" + float fails
+    # when an indicator applies to no unit at all.
+    return pd.Series(texts, index=s.index, name=s.name).astype(str)
 
 
 def round_count(x: float, rounding: Rounding) -> int:
@@ -151,11 +179,75 @@ def refs_by_unit(df: pd.DataFrame, units: pd.Index) -> pd.Series:
     """The input rows of each unit, joined, for the line that summarises them."""
     if df.empty:
         return pd.Series("", index=units, dtype=object)
-    joined = df.groupby("unit_id", sort=False, observed=True)["ref"].agg(_join_refs)
+    joined = join_refs(df["unit_id"], df["ref"])
     return joined.reindex(units).fillna("")
 
 
-def _join_refs(refs: pd.Series) -> str:
+def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list], str]) -> pd.Series:
+    """``values.groupby(keys, sort=False).agg(fn)`` for a function that joins texts.
+
+    ``fn`` gets each group's values as a list, in row order; groups come in order of first
+    appearance and missing keys are dropped, as with groupby. pandas would build a Series
+    for every group (tens of µs each): at 40,000 units × 30 indicators that was most of the
+    scoring time (benchmarks/score_scale.py)."""
+    g = values.groupby(keys, sort=False, observed=True)
+    sizes = g.size()
+    if sizes.empty:
+        return g.agg(fn)
+    vals, bounds = _by_group(g, sizes, values)
+    out = [fn(vals[a:b]) for a, b in bounds]
+    return pd.Series(out, index=sizes.index, name=values.name)
+
+
+def _by_group(g, sizes: pd.Series, values: pd.Series) -> tuple[list, list[tuple[int, int]]]:
+    """The values in group order (row order within a group) and each group's slice."""
+    codes = np.nan_to_num(g.ngroup().to_numpy(dtype=float), nan=-1.0).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    vals = values.to_numpy(dtype=object)[order].tolist()
+    ends = np.cumsum(sizes.to_numpy())
+    return vals, list(zip((ends - sizes.to_numpy()).tolist(), ends.tolist(), strict=True))
+
+
+def join_refs(keys: pd.Series, refs: pd.Series) -> pd.Series:
+    """``refs.groupby(keys, sort=False).agg(_join_refs)``: the input rows of each key.
+
+    When every ref is ``file:line`` of one file (the usual case: one input table), the
+    line numbers are cut out of one joined string at C speed instead of splitting each
+    ref in Python; anything else takes ``_join_refs`` group by group."""
+    g = refs.groupby(keys, sort=False, observed=True)
+    sizes = g.size()
+    if sizes.empty:
+        return g.agg(_join_refs)
+    vals, bounds = _by_group(g, sizes, refs)
+    lines = _line_numbers(vals)
+    if lines is None:
+        out = [_join_refs(vals[a:b]) for a, b in bounds]
+    else:
+        prefix, nums = lines
+        out = ["；".join(vals[a:b]) if b - a <= 3 else prefix + ",".join(nums[a:b])
+               for a, b in bounds]
+    return pd.Series(out, index=sizes.index, name=refs.name)
+
+
+def _line_numbers(refs: list) -> tuple[str, list[str]] | None:
+    """("file:", [line, …]) if every ref is "file:line" with the same file and one colon
+    (then ``_join_refs`` of any group is "file:" + its lines); else None."""
+    if not refs or not isinstance(refs[0], str) or ":" not in refs[0]:
+        return None
+    prefix = refs[0].rsplit(":", 1)[0] + ":"
+    try:
+        big = "\n".join(refs)
+    except TypeError:  # a ref that is not text
+        return None
+    n = len(refs)
+    if (big.count("\n") != n - 1 or big.count(":") != n or not big.startswith(prefix)
+            or big.count("\n" + prefix) != n - 1):
+        return None
+    return prefix, big[len(prefix):].replace("\n" + prefix, "\n").split("\n")
+
+
+def _join_refs(refs: Iterable[str]) -> str:
     vals = list(refs)
     if len(vals) <= 3:
         return "；".join(vals)
@@ -214,7 +306,7 @@ def combine_values(values: pd.DataFrame, how: str, key: str = "unit_id") -> pd.D
         value = g["value"].median()
     else:
         value = getattr(g["value"], how)()
-    refs = g["ref"].agg(_join_refs)
+    refs = join_refs(values[key], values["ref"])
     return pd.DataFrame({"value": value.astype(float), "n": n, "ref": refs})
 
 
@@ -242,6 +334,6 @@ def tiers_by_quota(
     cum = np.cumsum(shares)
     tier = pd.Series(len(shares), index=values.index, dtype=int)  # the last tier by default
     for j in range(len(cum) - 1, -1, -1):
-        cuts = size.map(lambda n, c=cum[j]: round_count(c * n, rounding))
+        cuts = size.map({n: round_count(cum[j] * n, rounding) for n in size.unique()})
         tier = tier.where(pos > cuts, j)
     return tier.astype(int)

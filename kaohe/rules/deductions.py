@@ -37,10 +37,13 @@ class Deductions(Params):
     """Each observation row counts occurrences of one kind (item = kind id, value = count).
 
     A unit with no row had no occurrence: deductions are recorded when they happen.
+    ``cite``: each reason names the row's ``source`` and ends with its ``note`` — when rows
+    come from a series of documents (广元's monthly bulletins: which bulletin, what it found).
     """
 
     kinds: list[DeductionKind]
     floor: bool = True
+    cite: bool = False
 
     def observation_items(self) -> set[str]:
         return {k.id for k in self.kinds}
@@ -59,6 +62,10 @@ def deductions(p: Deductions, ctx: LeafContext) -> RuleResult:
         f"{n}{fmt(c)}{u}，每{u}扣{fmt(e)}分，扣{fmt(t)}分"
         for n, c, u, e, t in zip(names, counts["value"], units, each, cost, strict=True)
     ]
+    if p.cite:
+        texts = [(f"{src}：" if isinstance(src, str) and src else "") + t
+                 + (f"（{note}）" if isinstance(note, str) and note else "")
+                 for src, t, note in zip(counts["source"], texts, counts["note"], strict=True)]
     lines = lines_frame(counts["unit_id"].to_numpy(), -cost, texts, counts["ref"].to_numpy())
     lost = pd.Series(cost, index=counts["unit_id"].to_numpy()).groupby(level=0).sum()
     raw = ctx.max_points - lost.reindex(ctx.unit_ids).fillna(0.0)
@@ -154,8 +161,13 @@ def class_deduction(p: ClassDeduction, ctx: LeafContext) -> RuleResult:
     held = ctx.roles[ctx.roles["role"].isin(p.roles) & ctx.roles["unit_id"].isin(ctx.unit_ids)]
     held = held[["unit_id", "item_id"]].drop_duplicates()
     obs = ctx.obs
-    by_unit = obs.dropna(subset=["unit_id"]).rename(columns={"item": "item_id"})
-    by_item = obs[obs["unit_id"].isna()].rename(columns={"item": "item_id"})
+    # One value per (unit, item) and per item, so the two merges below stay row-aligned with
+    # ``held``; several sources' rows are combined as in checklist: unmet if any says unmet.
+    by_unit = obs.dropna(subset=["unit_id"]).rename(columns={"item": "item_id"}).groupby(
+        ["unit_id", "item_id"], as_index=False, sort=False).agg(
+        value=("value", "min"), ref=("ref", "；".join))
+    by_item = obs[obs["unit_id"].isna()].rename(columns={"item": "item_id"}).groupby(
+        "item_id", as_index=False, sort=False).agg(value=("value", "min"), ref=("ref", "；".join))
     merged = held.merge(by_unit[["unit_id", "item_id", "value", "ref"]], how="left",
                         on=["unit_id", "item_id"])
     fill = held.merge(by_item[["item_id", "value", "ref"]], how="left", on="item_id")

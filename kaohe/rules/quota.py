@@ -119,8 +119,11 @@ def quota_grade(p: QuotaGrade, ctx: LeafContext) -> RuleResult:
 
     graded = grade_items(p, ctx)
     held = ctx.roles[ctx.roles["role"].isin(p.roles) & ctx.roles["unit_id"].isin(ctx.unit_ids)]
-    held = held.merge(graded[["tier", "tier_name", "tier_points", "ref"]], how="left",
-                      left_on="item_id", right_index=True)
+    # the lines cite the item's rating rows, not item_roles.csv (whose own ``ref`` would
+    # otherwise turn the merged column into ref_x / ref_y)
+    held = held.drop(columns="ref", errors="ignore").merge(
+        graded[["tier", "tier_name", "tier_points", "ref"]], how="left",
+        left_on="item_id", right_index=True)
     unrated = held["tier"].isna()
     if unrated.any():
         raise MissingDataError(sorted(set(held.loc[unrated, "unit_id"])),
@@ -177,8 +180,9 @@ class Incentive(Params):
 def incentive(p: Incentive, ctx: LeafContext) -> RuleResult:
     graded = ctx.prior[p.tiers_from].extra["tiers"]
     held = ctx.roles[(ctx.roles["role"] == p.role) & ctx.roles["unit_id"].isin(ctx.unit_ids)]
-    held = held.merge(graded[["tier", "tier_name", "ref"]], how="inner", left_on="item_id",
-                      right_index=True)
+    held = held.drop(columns="ref", errors="ignore").merge(
+        graded[["tier", "tier_name", "ref"]], how="inner", left_on="item_id", right_index=True,
+    ).reset_index(drop=True)  # an empty merge keeps graded's item_id index: ambiguous below
     held["pts"] = held["tier_name"].map(p.per_tier).fillna(0.0).astype(float)
     n = held.groupby("unit_id").size().reindex(ctx.unit_ids).fillna(0).astype(int)
     eligible = held[held["unit_id"].map(n) > p.more_than]

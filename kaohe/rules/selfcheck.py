@@ -62,7 +62,7 @@ def self_assessment(p: SelfAssessment, ctx: LeafContext) -> RuleResult:
     lost = lost.reindex(ctx.unit_ids).fillna(0.0)
     lost, cap_l = cap_lines(lost, p.cap, "自评不一致扣分")
     cap_l["delta"] = -cap_l["delta"]  # a capped deduction gives points back
-    points = -lost
+    points = 0.0 - lost  # not -lost: no "-0.0" for units without a deduction
     n = flagged.groupby("unit_id").size().reindex(ctx.unit_ids).fillna(0).astype(int)
     inputs = pd.Series(np.where(n > 0, "自评不一致指标" + n.astype(str) + "项", "自评与核查一致"),
                        index=ctx.unit_ids)

@@ -1,0 +1,434 @@
+"""National-scale scoring benchmark: a seeded synthetic year, timed through ``score``.
+
+Not a test: run it by hand (``.venv/bin/python benchmarks/score_scale.py``); the figures
+go into ``docs/performance.md``. The default size is a national year of township
+assessment: 40,000 townships in 31 regions and about 2,800 counties, 30 leaf indicators,
+5 raters per unit and indicator (6,000,000 observation rows, less the few not-applicable
+cells). The rubric is built in memory through the same pydantic model and cross-checks a
+rubric file goes through; the tables are built with the dtypes ``load_dataset`` produces
+(object text, float values, a ``ref`` column ``observations.csv:N``), so ``score`` sees
+what it would see after reading CSV files.
+
+Measured phases (each with its own peak RSS, reset through ``/proc/self/clear_refs`` where
+the kernel allows it, else the process peak so far):
+
+- ``score``: ``kaohe.engine.score`` alone;
+- ``check_against``: the data cross-checks ``pipeline.load`` runs before scoring;
+- with ``--csv``: the data written to a temporary directory as CSV, then
+  ``pipeline.load`` (read, parse, pandera validation, cross-checks) and ``score``.
+
+``--out DIR`` writes the score tables as ``kaohe score`` writes them, so two versions of
+the engine can be compared byte for byte on the same synthetic year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from kaohe import pipeline
+from kaohe.dataset import Dataset, check_against, empty_table
+from kaohe.engine import Scores, score
+from kaohe.rubric import Rubric, check_rubric
+
+REGIONS = 31
+UNITS_PER_COUNTY = 14  # about 2,860 counties for 40,000 townships
+STREET_SHARE = 0.15  # share of 街道 among the units, the rest are 乡镇
+NOT_APPLICABLE_SHARE = 0.005  # units for which one indicator is declared not applicable
+NOTE_SHARE = 0.02  # rater rows that carry a note
+BONUS_EVENTS_PER_UNIT = 0.1
+VETO_EVENTS_PER_UNIT = 0.001
+
+# -- the rubric ------------------------------------------------------------------------
+
+
+def _rater(leaf_id: str, name: str, points: float, combine: str, scale: float | None = None,
+           ) -> dict[str, Any]:
+    rule: dict[str, Any] = {"kind": "rater_points", "combine": combine}
+    if scale:
+        rule["scale"] = scale
+    return {"id": leaf_id, "name": name, "points": points, "department": "评审组",
+            "method": "量化打分", "rule": rule}
+
+
+def _leaves(n_indicators: int) -> list[tuple[str, dict[str, Any]]]:
+    """(first-level group, leaf) pairs: mostly rater points, plus the other rater rules.
+
+    The non-rater leaves come first so that a smaller ``--indicators`` keeps them."""
+    special: list[tuple[str, dict[str, Any]]] = [
+        ("C", {"id": "q01", "name": "综合测评（强制分布）", "points": 4, "rule": {
+            "kind": "quota_grade", "over": "units", "within": "region", "combine": "mean",
+            "tiers": [{"name": "好", "share": 0.3, "points": 4},
+                      {"name": "较好", "share": 0.4, "points": 3},
+                      {"name": "一般", "points": 2}]}}),
+        ("C", {"id": "s01", "name": "群众满意度", "points": 4, "rule": {
+            "kind": "rate_to_points", "method": "linear", "floor": 0.6, "ceiling": 0.95,
+            "percent": True, "combine": "mean", "what": "群众满意度"}}),
+        ("C", {"id": "s02", "name": "企业满意度", "points": 4, "rule": {
+            "kind": "rate_to_points", "method": "bands", "percent": True,
+            "combine": "trimmed_mean", "what": "企业满意度",
+            "bands": [{"min": 0.9, "share": 1.0}, {"min": 0.8, "share": 0.8},
+                      {"min": 0.7, "share": 0.5}]}}),
+        ("D", {"id": "d01", "name": "信息报送", "points": 3, "rule": {
+            "kind": "deductions", "kinds": [
+                {"id": "late", "name": "报送不及时", "cost": 0.5},
+                {"id": "wrong", "name": "数据差错", "cost": 1.0}]}}),
+        ("D", {"id": "d02", "name": "安全生产", "points": 3, "rule": {
+            "kind": "deductions", "kinds": [
+                {"id": "incident", "name": "一般事故", "cost": 1.5},
+                {"id": "hazard", "name": "隐患未整改", "cost": 0.5, "unit": "处"}]}}),
+        ("D", {"id": "q02", "name": "专项测评（强制分布）", "points": 4, "rule": {
+            "kind": "quota_grade", "over": "units", "within": "region", "combine": "trimmed_mean",
+            "ties": "lower", "rounding": "floor",
+            "tiers": [{"name": "优", "share": 0.2, "points": 4},
+                      {"name": "良", "share": 0.5, "points": 3},
+                      {"name": "中", "points": 1}]}}),
+    ]
+    out = special[: n_indicators]
+    groups = "ABCD"
+    i = 0
+    while len(out) < n_indicators:
+        i += 1
+        combine = "trimmed_mean" if i % 3 else "mean"
+        scale = 100.0 if i % 5 == 0 else None
+        out.append((groups[i % 4], _rater(f"r{i:02d}", f"工作任务{i}", 0, combine, scale)))
+    return out
+
+
+def build_rubric(n_indicators: int) -> tuple[Rubric, dict[str, Any]]:
+    """A valid rubric dict and its model: the rater leaves share what the others leave of 100
+    in whole points, so every first-level group adds up exactly."""
+    pairs = _leaves(n_indicators)
+    raters = [leaf for _, leaf in pairs if leaf["rule"]["kind"] == "rater_points"]
+    others = sum(leaf["points"] for _, leaf in pairs if leaf["rule"]["kind"] != "rater_points")
+    if not raters or others >= 100:
+        raise SystemExit("--indicators must leave room for at least one rater_points leaf")
+    base, extra = divmod(100 - others, len(raters))
+    for k, leaf in enumerate(raters):
+        leaf["points"] = base + (1 if k < extra else 0)
+    names = {"A": "责任落实", "B": "政策落实", "C": "工作成效", "D": "群众评价与负面清单"}
+    tops = []
+    for gid in "ABCD":
+        kids = [leaf for g, leaf in pairs if g == gid]
+        if kids:
+            tops.append({"id": gid, "name": names[gid],
+                         "points": sum(c["points"] for c in kids), "children": kids})
+    raw: dict[str, Any] = {
+        "scheme": "bench-national", "year": 2023, "title": "全国乡镇年度考核（基准测试，合成数据）",
+        "full_score": 100,
+        "unit_kinds": [{"id": "town", "name": "乡镇"}, {"id": "street", "name": "街道"}],
+        "groups": ["region", "county"],
+        "indicators": tops,
+        "adjustments": [
+            {"id": "bonus", "name": "加分", "points": 3, "rule": {
+                "kind": "highest_per_work", "cap": 3, "what": "加分", "levels": {
+                    "national": {"name": "国家级表彰", "points": 1.5},
+                    "provincial": {"name": "省级表彰", "points": 1.0},
+                    "city": {"name": "市级表彰", "points": 0.5}}}},
+            {"id": "veto", "name": "一票否决", "points": 0, "rule": {
+                "kind": "veto", "cases": {
+                    "accident": {"name": "发生重大安全事故", "effect": "last_grade"},
+                    "fraud": {"name": "数据造假", "effect": "zero"}}}},
+        ],
+        "order": ["rescale", "bonus", "veto"],
+        "results": {
+            "ranking": {"within": ["region"], "method": "min", "vetoed_last": True},
+            "grades": [{"method": "quota", "within": ["region"], "tiers": [
+                {"name": "优秀", "share": 0.15}, {"name": "良好", "share": 0.35},
+                {"name": "一般", "share": 0.4}, {"name": "较差"}]}],
+            "advanced": [{"top_share": 0.1, "within": ["county"], "rounding": "floor"}],
+            "warning": [{"bottom_share": 0.05, "within": ["region"]}],
+        },
+    }
+    rubric = Rubric.model_validate(raw)
+    problems = check_rubric(rubric, raw)
+    if problems:
+        raise SystemExit(f"benchmark rubric is invalid: {problems}")
+    return rubric, raw
+
+
+# -- the data --------------------------------------------------------------------------
+
+
+def _text(values: np.ndarray) -> np.ndarray:
+    """An object array of Python str, as ``load_dataset`` leaves text columns."""
+    return np.asarray(values, dtype=object)
+
+
+def _refs(file: str, n: int) -> list[str]:
+    return [f"{file}:{i + 2}" for i in range(n)]
+
+
+def _with_ref(columns: dict[str, Any], file: str) -> pd.DataFrame:
+    """Text columns, ``ref`` included, are ``object`` as ``read_table`` leaves them (blank
+    cells are None); numbers are float."""
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object if isinstance(v, np.ndarray)
+                                       and v.dtype == object else None)
+                          for k, v in columns.items()})
+    frame["ref"] = pd.Series(_refs(file, len(frame)), dtype=object)
+    return frame
+
+
+def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int) -> Dataset:
+    """Units, observations, events and not-applicable rows, seeded."""
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"t{i:05d}" for i in range(n_units)], dtype=object)
+    n_counties = max(1, n_units // UNITS_PER_COUNTY)
+    county_no = rng.integers(0, n_counties, n_units)
+    county_region = rng.integers(0, min(REGIONS, n_counties), n_counties)
+    region = _text([f"R{r + 1:02d}" for r in county_region[county_no]])
+    county = _text([f"R{county_region[c] + 1:02d}C{c + 1:04d}" for c in county_no])
+    kind = _text(np.where(rng.random(n_units) < STREET_SHARE, "street", "town"))
+    names = _text([f"第{i + 1}号{'街道' if k == 'street' else '乡镇'}"
+                   for i, k in enumerate(kind)])
+    units = _with_ref({"unit_id": ids, "name": names, "kind": kind, "region": region,
+                       "county": county}, "units.csv")
+
+    leaves = rubric.leaves()
+    # a few units for which the last leaf of the first group is declared not applicable
+    na_leaf = rubric.indicators[0].children[-1].id
+    na_units = np.sort(rng.choice(n_units, max(1, int(n_units * NOT_APPLICABLE_SHARE)),
+                                  replace=False))
+    not_applicable = _with_ref({
+        "unit_id": _text(ids[na_units]), "indicator_id": _text(np.full(len(na_units), na_leaf)),
+        "reason": _text(np.full(len(na_units), "该乡镇本年度无此项任务")),
+    }, "not_applicable.csv")
+
+    obs = _observations(rubric, leaves, ids, n_raters, rng, na_leaf, na_units)
+    events = _events(ids, rng)
+    tables = {
+        "units": units, "observations": obs, "events": events, "not_applicable": not_applicable,
+        **{name: empty_table(name) for name in ("items", "roles", "self_scores", "history")},
+    }
+    return Dataset("benchmarks/synthetic", True, "合成数据（基准测试）", tables)
+
+
+def _observations(rubric: Rubric, leaves, ids: np.ndarray, n_raters: int,
+                  rng: np.random.Generator, na_leaf: str, na_units: np.ndarray) -> pd.DataFrame:
+    """Unit-major rows (unit × indicator × rater), the order a data office would export."""
+    n_units, n_leaves = len(ids), len(leaves)
+    per_unit = n_leaves * n_raters
+    unit_pos = np.repeat(np.arange(n_units), per_unit)
+    leaf_pos = np.tile(np.repeat(np.arange(n_leaves), n_raters), n_units)
+    rater_pos = np.tile(np.arange(n_raters), n_units * n_leaves)
+    keep = np.ones(len(unit_pos), dtype=bool)
+    na_col = [leaf.id for leaf in leaves].index(na_leaf)
+    keep[np.isin(unit_pos, na_units) & (leaf_pos == na_col)] = False
+    unit_pos, leaf_pos, rater_pos = unit_pos[keep], leaf_pos[keep], rater_pos[keep]
+    n = len(unit_pos)
+
+    quality = rng.uniform(0.55, 1.0, n_units)[unit_pos]  # units differ, raters agree roughly
+    noise = rng.normal(0.0, 0.05, n)
+    share = np.clip(quality + noise, 0.0, 1.0)
+    value = np.empty(n)
+    item = np.full(n, None, dtype=object)
+    for j, leaf in enumerate(leaves):
+        at = leaf_pos == j
+        rule = leaf.rule.kind
+        params = rubric.params_of(leaf)
+        if rule == "rater_points":
+            top = params.scale or leaf.max_points
+            value[at] = np.round(share[at] * top, 1)
+        elif rule == "rate_to_points":
+            value[at] = np.round(50.0 + share[at] * 50.0, 1)  # percent
+        elif rule == "quota_grade":
+            value[at] = np.round(60.0 + share[at] * 40.0, 1)
+        elif rule == "deductions":
+            kinds = np.array([k.id for k in params.kinds], dtype=object)
+            item[at] = kinds[rater_pos[at] % len(kinds)]
+            value[at] = rng.poisson(0.15, int(at.sum())).astype(float)
+        else:
+            raise SystemExit(f"no generator for rule {rule}")
+    sources = _text([f"评审组{k + 1}" for k in range(n_raters)])
+    note = np.full(n, None, dtype=object)
+    noted = rng.random(n) < NOTE_SHARE
+    note[noted] = "材料不完整"
+    leaf_ids = _text([leaf.id for leaf in leaves])
+    return _with_ref({
+        "unit_id": ids[unit_pos], "indicator_id": leaf_ids[leaf_pos],
+        "source": sources[rater_pos], "item": item, "value": value, "note": note,
+    }, "observations.csv")
+
+
+def _events(ids: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    n_bonus = int(len(ids) * BONUS_EVENTS_PER_UNIT)
+    n_veto = max(1, int(len(ids) * VETO_EVENTS_PER_UNIT))
+    bonus_units = rng.choice(len(ids), n_bonus)
+    levels = _text(["national", "provincial", "city"])
+    bonus_type = levels[rng.choice(3, n_bonus, p=[0.1, 0.3, 0.6])]
+    works = _text([f"工作{w}" for w in range(5)])
+    work = works[rng.integers(0, 5, n_bonus)]
+    veto_units = rng.choice(len(ids), n_veto, replace=False)
+    veto_type = _text(np.where(rng.random(n_veto) < 0.8, "accident", "fraud"))
+    n = n_bonus + n_veto
+    return _with_ref({
+        "unit_id": _text(np.concatenate([ids[bonus_units], ids[veto_units]])),
+        "indicator_id": _text(["bonus"] * n_bonus + ["veto"] * n_veto),
+        "type": _text(np.concatenate([bonus_type, veto_type])),
+        "work": _text(np.concatenate([work, np.full(n_veto, None, dtype=object)])),
+        "value": np.full(n, np.nan),
+        "date": _text(["2023-06-30"] * n),
+        "description": _text(["获表彰"] * n_bonus + ["经核实"] * n_veto),
+    }, "events.csv")
+
+
+# -- measuring -------------------------------------------------------------------------
+
+
+def _reset_peak() -> bool:
+    """Reset the kernel's peak-RSS counter so the next reading is this phase's peak."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(label: str, fn: Callable[[], Any], repeat: int, rows: int) -> tuple[Any, dict]:
+    """Run ``fn`` ``repeat`` times; best and median wall seconds, CPU seconds of the best
+    run (what a busy machine does not inflate), rows/s, RSS before, peak."""
+    times, cpus, result = [], [], None
+    gc.collect()
+    before = _rss_mib()
+    isolated = _reset_peak()
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+    peak = _peak_mib()
+    best = min(times)
+    cpu = cpus[times.index(best)]
+    return result, {"phase": label, "best_s": best, "median_s": statistics.median(times),
+                    "cpu_s": cpu,
+                    "rows_per_s": rows / best if best else float("nan"),
+                    "rss_before_mib": before, "peak_mib": peak, "isolated": isolated}
+
+
+def write_csv_dir(rubric_raw: dict, data: Dataset, root: Path) -> tuple[Path, Path]:
+    """The synthetic year as a params file and a data directory ``kaohe score`` reads."""
+    params = root / "params" / "bench-national" / "2023.yaml"
+    params.parent.mkdir(parents=True)
+    params.write_text(yaml.safe_dump(rubric_raw, allow_unicode=True, sort_keys=False),
+                      encoding="utf-8")
+    data_dir = root / "data" / "bench-national" / "2023"
+    data_dir.mkdir(parents=True)
+    files = {"units": "units.csv", "observations": "observations.csv", "events": "events.csv",
+             "not_applicable": "not_applicable.csv"}
+    for name, file in files.items():
+        data.tables[name].drop(columns=["ref"]).to_csv(data_dir / file, index=False,
+                                                       encoding="utf-8", lineterminator="\n")
+    (data_dir / "dataset.yaml").write_text("sample: true\ndescription: 合成数据（基准测试）\n",
+                                           encoding="utf-8")
+    return params, data_dir
+
+
+def write_scores(scores: Scores, out: Path) -> None:
+    """The score tables as ``kaohe score`` writes them, plus the rules' extra tables."""
+    out.mkdir(parents=True, exist_ok=True)
+    frames = {file: getattr(scores, attr) for file, attr in pipeline.OUTPUTS.items()}
+    frames.update({f"extra.{k}.csv": v for k, v in scores.extra.items()})
+    for file, df in frames.items():
+        df.to_csv(out / file, index=False, encoding="utf-8-sig", float_format="%.4f",
+                  lineterminator="\n")
+
+
+def _table(rows: list[dict]) -> str:
+    head = f"{'phase':<26}{'best s':>9}{'median s':>10}{'CPU s':>8}{'rows/s':>14}" \
+           f"{'RSS before MiB':>16}{'peak MiB':>10}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r['phase']:<26}{r['best_s']:>9.2f}{r['median_s']:>10.2f}{r['cpu_s']:>8.2f}"
+                     f"{r['rows_per_s']:>14,.0f}{r['rss_before_mib']:>16,.0f}"
+                     f"{r['peak_mib']:>10,.0f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--units", type=int, default=40_000)
+    ap.add_argument("--raters", type=int, default=5)
+    ap.add_argument("--indicators", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=20231231)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each phase (best is shown)")
+    ap.add_argument("--csv", action="store_true",
+                    help="also write the CSV files and time pipeline.load + score")
+    ap.add_argument("--out", type=Path, help="write the score tables here (for diffs)")
+    args = ap.parse_args(argv)
+    if args.indicators < 1 or args.raters < 1 or args.units < 2:
+        ap.error("--units ≥ 2, --raters ≥ 1, --indicators ≥ 1")
+
+    t0 = time.perf_counter()
+    rubric, raw = build_rubric(args.indicators)
+    data = build_dataset(rubric, args.units, args.raters, args.seed)
+    built = time.perf_counter() - t0
+    n_obs, n_ev = len(data.observations), len(data.events)
+    rows = sum(len(df) for df in data.tables.values())
+    print(f"synthetic year: {args.units:,} units, {len(rubric.leaves())} indicators, "
+          f"{args.raters} raters, {n_obs:,} observation rows, {n_ev:,} events, "
+          f"{len(data.not_applicable):,} not-applicable rows; seed {args.seed}; "
+          f"built in {built:.1f} s, RSS {_rss_mib():,.0f} MiB")
+    print(f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}")
+
+    figures = []
+    problems, fig = measure("check_against", lambda: check_against(rubric, data, "rubric"),
+                            args.repeat, rows)
+    if problems:
+        raise SystemExit(f"synthetic data fail the cross-checks: {problems[:5]}")
+    figures.append(fig)
+    scores, fig = measure("score", lambda: score(rubric, data), args.repeat, rows)
+    figures.append(fig)
+    if args.out:
+        write_scores(scores, args.out)
+    summary = (f"{len(scores.totals):,} totals, {len(scores.details):,} details, "
+               f"{len(scores.lines):,} reason lines; mean total {scores.totals['total'].mean():.4f}")
+    del scores
+    if args.csv:
+        with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
+            t1 = time.perf_counter()
+            params, data_dir = write_csv_dir(raw, data, Path(tmp))
+            size = sum(p.stat().st_size for p in data_dir.iterdir()) / 2**20
+            print(f"CSV written in {time.perf_counter() - t1:.1f} s ({size:,.0f} MiB)")
+            del data
+            loaded, fig = measure("pipeline.load (CSV)", lambda: pipeline.load(params, data_dir),
+                                  args.repeat, rows)
+            figures.append(fig)
+            _, fig = measure("score (after CSV load)", lambda: score(loaded[0].rubric, loaded[1]),
+                             args.repeat, rows)
+            figures.append(fig)
+    print(_table(figures))
+    print(summary)
+    if not all(f["isolated"] for f in figures):
+        print("note: peak RSS could not be reset per phase; 'peak' is the process peak so far")
+    print(f"process peak RSS (ru_maxrss since last reset) {_peak_mib():,.0f} MiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

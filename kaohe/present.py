@@ -1,0 +1,891 @@
+"""What the report notebooks show: the bulletin (通报) and a unit's feedback (反馈).
+
+Notebooks stay thin: a parameters cell, ``load`` and one call per section. Every function
+here takes a ``Doc`` (the scheme-year's tables plus the running numbers of its sections,
+figures and tables) and returns a ``Fragment`` of escaped HTML, so the logic is tested
+here, not in notebooks. Numbers are printed with two decimals; texts from params and data
+are escaped (``kaohe.report.html``); charts are SVG in the CJK font the project ships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .report import charts
+from .report.data import ReportData
+from .report.data import load as _load
+from .report.html import (
+    DASH,
+    Column,
+    Fragment,
+    cn_number,
+    esc,
+    is_missing,
+    join,
+    key_values,
+    num,
+    paragraph,
+    pct,
+    signed,
+    table,
+    tag,
+)
+from .report.plan import bulletin_title
+from .rules.base import fmt
+from .rules.events import EFFECT_ZH
+
+EPS = 1e-9
+HEATMAP_NUMBERS = 400  # cells a bulletin's heatmaps print numbers in, at most
+SAMPLE_NOTE = "示例数据：本报告由示例数据生成，不是真实考核结果，仅供演示和检验。"
+
+__all__ = ["Doc", "load", "bulletin", "feedback"]
+
+
+def load(params: str | Path, scores_dir: str | Path | None = None) -> ReportData:
+    """The scheme-year's score tables (see ``kaohe.report.data.load``)."""
+    return _load(params, scores_dir)
+
+
+@dataclass
+class Doc:
+    """One document being written: its data and the running numbers of its parts."""
+
+    data: ReportData
+    unit_id: str | None = None
+    sections: int = 0
+    figures: int = 0
+    tables: int = 0
+    _cache: dict = field(default_factory=dict, repr=False)
+    _glyphs: set = field(default_factory=set, repr=False)  # glyph outlines already on the page
+
+    def __repr__(self) -> str:  # never dump tables into a report
+        return "<考核报告>"
+
+    def heading(self, text: str) -> str:
+        self.sections += 1
+        return tag("h2", f"{cn_number(self.sections)}、{text}")
+
+    def caption(self, text: str) -> str:
+        self.tables += 1
+        return f"表{self.tables}　{text}"
+
+    def figure(self, svg: str, caption: str) -> str:
+        self.figures += 1
+        cap = esc(f"图{self.figures}　{caption}")
+        svg = charts.share_glyphs(svg, self._glyphs)
+        svg = charts.scope_ids(svg, f"f{self.figures}-", keep=self._glyphs)
+        return f'<figure class="chart">{svg}<figcaption>{cap}</figcaption></figure>'
+
+    # -- shared lookups ---------------------------------------------------------------
+    @property
+    def rubric(self):
+        return self.data.rubric
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """Totals indexed by unit, with each unit's ranking group label."""
+        if "totals" not in self._cache:
+            t = self.data.totals.set_index("unit_id", drop=False)
+            t["group"] = self.data.group_labels().reindex(t.index)
+            self._cache["totals"] = t
+        return self._cache["totals"]
+
+    def groups(self) -> list[str]:
+        """Ranking groups in the order their first unit appears."""
+        return list(dict.fromkeys(self.totals["group"]))
+
+    def name(self, node_id: str) -> str:
+        try:
+            return self.rubric.node(node_id).name
+        except KeyError:
+            return node_id
+
+    def tiers(self, kind: str | None = None) -> list[str]:
+        """Grade names, best first, of the grade spec that covers ``kind``."""
+        for g in self.rubric.results.grades:
+            if kind is None or not g.kinds or kind in g.kinds:
+                return [t.name for t in g.tiers]
+        return []
+
+    def top_nodes(self) -> pd.DataFrame:
+        """First-level earned and max per unit (rows) and indicator (columns)."""
+        if "top" not in self._cache:
+            n = self.data.nodes
+            n = n[n["node_id"].isin(self.data.top_ids)]
+            earned = n.pivot(index="unit_id", columns="node_id", values="earned")
+            maxed = n.pivot(index="unit_id", columns="node_id", values="max")
+            cols = [c for c in self.data.top_ids if c in earned.columns]
+            idx = self.totals.index
+            self._cache["top"] = (earned.reindex(index=idx, columns=cols),
+                                  maxed.reindex(index=idx, columns=cols))
+        return self._cache["top"]
+
+    def shares(self) -> pd.DataFrame:
+        """Share of the first-level points earned; NaN where the indicator does not apply."""
+        earned, maxed = self.top_nodes()
+        return earned / maxed.where(maxed > EPS)
+
+    def sample_banner(self) -> str:
+        return tag("div", SAMPLE_NOTE, "sample-banner") if self.data.sample else ""
+
+    def has(self, column: str) -> bool:
+        return column in self.totals.columns
+
+
+def _as_doc(x: ReportData | Doc, unit_id: str | None = None) -> Doc:
+    return x if isinstance(x, Doc) else Doc(x, unit_id)
+
+
+# ======================================================================================
+# shared parts
+# ======================================================================================
+
+def masthead(doc: Doc, title: str, subtitle: str = "") -> Fragment:
+    """Sample banner, the issuing office in red, the title, an optional subtitle."""
+    r = doc.rubric
+    parts = [doc.sample_banner()]
+    if r.authority:
+        parts.append(tag("div", r.authority, "masthead"))
+    parts.append(tag("h1", title, "title"))
+    if subtitle:
+        parts.append(tag("p", subtitle, "subtitle"))
+    return Fragment("".join(parts), "标题")
+
+
+def provenance(doc: Doc) -> Fragment:
+    """Where this report came from: scheme, year, rubric and data hashes, version, commit."""
+    p = doc.data.provenance
+    r = doc.rubric
+    period = f"{r.year}年度" + (f"（{r.period}）" if r.period else "")
+    pairs = [
+        ("考核方案", f"{r.title}（{p.get('scheme', r.scheme)}）"),
+        ("年度", period),
+        ("评分细则", p.get("rubric", "")),
+        ("评分细则 SHA-256", p.get("rubric_sha256", "")),
+        ("数据目录", p.get("data", "")),
+    ]
+    for file, digest in sorted((p.get("data_sha256") or {}).items()):
+        pairs.append((f"数据 {file} SHA-256", digest))
+    hist = p.get("history") or {}
+    if hist.get("source") == "computed":
+        years = "、".join(str(x.get("year")) for x in hist.get("runs", []))
+        pairs.append(("往年结果", f"按{years}年度评分细则和数据计算"))
+        pairs += _run_hashes("往年", hist.get("runs", []))
+    elif hist.get("source") not in (None, "none"):
+        pairs.append(("往年结果", str(hist.get("source"))))
+    pairs += _run_hashes("分期", p.get("periods") or [])
+    pairs += [
+        ("数据性质", "示例数据（非真实考核数据）" if doc.data.sample else "考核数据"),
+        ("kaohe 版本", p.get("kaohe_version", "")),
+        ("代码提交", p.get("commit", "")),
+    ]
+    return Fragment(tag("section", cls="provenance", raw=tag("h2", "数据来源与可复现信息")
+                        + key_values(pairs, "kv").html), "数据来源")
+
+
+def _run_hashes(what: str, runs: list[dict]) -> list[tuple[str, str]]:
+    """Rubric and data hashes of the other runs a result was built from (periods, years)."""
+    out = []
+    for run in runs:
+        name = Path(str(run.get("rubric", ""))).stem or str(run.get("year", ""))
+        out.append((f"{what} {name} 评分细则 SHA-256", str(run.get("rubric_sha256", ""))))
+        data = run.get("data_sha256") or {}
+        out.append((f"{what} {name} 数据 SHA-256",
+                    "；".join(f"{f} {h}" for f, h in sorted(data.items()))))
+    return out
+
+
+def _flag_names(doc: Doc, u: str) -> list[str]:
+    """The remarks of a unit in ranking tables: advanced, warning, veto, multi-year flags."""
+    t = doc.totals
+    out = []
+    if doc.has("advanced") and t.at[u, "advanced"]:
+        out.append(_advanced_name(doc, t.at[u, "kind"]))
+    if doc.has("warning") and t.at[u, "warning"]:
+        out.append(_warning_name(doc, t.at[u, "kind"]))
+    if t.at[u, "vetoed"]:
+        out.append("一票否决")
+    elif t.at[u, "barred"]:
+        out.append("不得评先")
+    for hf in doc.rubric.results.history_flags:
+        if doc.has(hf.id) and t.at[u, hf.id]:
+            out.append(hf.name)
+    return out
+
+
+def _specs_for(specs, kind: str):
+    return [s for s in specs if not s.kinds or kind in s.kinds]
+
+
+def _advanced_name(doc: Doc, kind: str | None = None) -> str:
+    """The name of the advanced list a unit of ``kind`` is on (all names for None)."""
+    specs = doc.rubric.results.advanced
+    specs = specs if kind is None else _specs_for(specs, kind)
+    return "、".join(dict.fromkeys(s.name for s in specs)) or "先进"
+
+
+def _warning_name(doc: Doc, kind: str | None = None) -> str:
+    specs = doc.rubric.results.warning
+    specs = specs if kind is None else _specs_for(specs, kind)
+    return "、".join(dict.fromkeys(s.name for s in specs)) or "警示"
+
+
+def _rank_text(doc: Doc, u: str) -> str:
+    t = doc.totals
+    return f"{int(t.at[u, 'rank'])}/{int(t.at[u, 'group_size'])}"
+
+
+def _group_title(doc: Doc, group: str) -> str:
+    members = doc.totals[doc.totals["group"] == group]
+    return f"{group}（{len(members)}个）" if group else f"全部单位（{len(members)}个）"
+
+
+# ======================================================================================
+# the bulletin (通报)
+# ======================================================================================
+
+def bulletin(data: ReportData) -> Doc:
+    """Start the bulletin of a scheme-year."""
+    return Doc(data)
+
+
+def bulletin_header(doc: Doc) -> Fragment:
+    r = doc.rubric
+    intro = []
+    if r.document:
+        intro.append(f"按照{r.document}的规定，")
+    who = r.authority or "考核办"
+    intro.append(f"{who}组织开展了{r.title}。现将考核结果通报如下。")
+    return masthead(doc, bulletin_title(r.title)) + paragraph("".join(intro))
+
+
+def overview(doc: Doc) -> Fragment:
+    """一、总体情况: how many units, best, lowest and mean, and the grade distribution."""
+    t = doc.totals
+    kinds = t["kind"].value_counts(sort=False)
+    by_kind = "、".join(f"{doc.data.kind_name(k)}{n}个" for k, n in kinds.items())
+    best = t.loc[t["total"].idxmax()]
+    worst = t.loc[t["total"].idxmin()]
+    groups = doc.groups()
+    text = (f"本次考核共{len(t)}个单位参加（{by_kind}）"
+            + (f"，分{len(groups)}组排名" if len(groups) > 1 else "，统一排名")
+            + f"。总分最高{num(best['total'])}分（{best['name']}），最低{num(worst['total'])}分"
+            f"（{worst['name']}），平均{num(t['total'].mean())}分。")
+    counts = []
+    if doc.has("advanced"):
+        counts += [f"{name}{len(members)}个" for name, members in _advanced_lists(doc)]
+    if doc.has("warning"):
+        counts.append(f"{_warning_name(doc)}{int(t['warning'].sum())}个")
+    counts.append(f"一票否决{int(t['vetoed'].sum())}个")
+    text += "其中" + "，".join(counts) + "。"
+    parts = [doc.heading("总体情况"), tag("p", text)]
+    dist = grade_distribution(doc)
+    if dist is not None:
+        parts.append(dist.html)
+    return Fragment("".join(parts), "总体情况")
+
+
+def grade_distribution(doc: Doc) -> Fragment | None:
+    """Units per grade (for each grade spec): count, share and names in rank order."""
+    t = doc.totals
+    specs = doc.rubric.results.grades
+    if not specs or not doc.has("grade"):
+        return None
+    rows = []
+    for g in specs:
+        members = t[t["kind"].isin(g.kinds)] if g.kinds else t
+        label = "、".join(doc.data.kind_name(k) for k in g.kinds) if len(specs) > 1 else ""
+        for tier in g.tiers:
+            m = members[members["grade"] == tier.name].sort_values(["group", "rank"], kind="mergesort")
+            share = len(m) / len(members) if len(members) else float("nan")
+            rows.append(([label] if label else []) + [tier.name, str(len(m)), pct(share),
+                                                       "、".join(m["name"]) or DASH])
+    cols = ([Column("适用单位")] if len(specs) > 1 else []) + [
+        Column("等次"), Column("单位数", True), Column("占比", True), Column("单位（按名次）")]
+    return table(cols, rows, doc.caption("等次分布"))
+
+
+def _ranking_columns(doc: Doc, members: pd.DataFrame) -> list[tuple[str, Column]]:
+    """Columns of a group's ranking table; empty ones (all zero, not used) are left out."""
+    _, maxed = doc.top_nodes()
+    r = doc.rubric
+    cols: list[tuple[str, Column]] = [("rank", Column("名次", True)),
+                                      ("name", Column("单位", nowrap=True))]
+    for top in r.indicators:
+        if top.id in maxed.columns and (maxed.loc[members.index, top.id] > EPS).any():
+            cols.append((top.id, Column(f"{top.name}（{fmt(top.max_points)}分）", True)))
+    if ((members["base_max"] - r.full_score).abs() > EPS).any():
+        cols.append(("rescaled", Column("缺项折算后", True)))
+    for step in r.order:
+        if step != "rescale" and doc.has(step) and (members[step].abs() > EPS).any():
+            cols.append((step, Column(doc.name(step), True)))
+    cols.append(("total", Column("总分", True)))
+    if doc.has("converted") and (members["converted"] > EPS).any():
+        names = {c.name for k in members["kind"].unique() for c in _specs_for(
+            r.results.conversion, k)}
+        cols.append(("converted", Column(names.pop() if len(names) == 1 else "折算加分", True)))
+    if doc.has("grade") and doc.tiers():
+        cols.append(("grade", Column("等次", nowrap=True)))
+    cols.append(("remarks", Column("备注", nowrap=True)))
+    return cols
+
+
+def ranking_table(doc: Doc, group: str) -> Fragment:
+    """One ranking group: rank, unit, first-level subtotals, adjustments, total, grade."""
+    t = doc.totals
+    members = t[t["group"] == group].sort_values(["rank", "total"], ascending=[True, False],
+                                                 kind="mergesort")
+    cols = _ranking_columns(doc, members)
+    rows, classes = [], []
+    for u, row in members.iterrows():
+        cells = []
+        for key, col in cols:
+            if key == "rank":
+                cells.append(str(int(row["rank"])))
+            elif key == "remarks":
+                cells.append("；".join(_flag_names(doc, u)))
+            elif key in ("name", "grade"):
+                cells.append("" if is_missing(row[key]) else str(row[key]))
+            elif key in doc.data.top_ids:
+                _, maxed = doc.top_nodes()
+                cells.append(num(row[key]) if maxed.at[u, key] > EPS else DASH)
+            elif col.numeric and key not in doc.data.top_ids and key in doc.rubric.order:
+                cells.append(signed(row[key]))
+            else:
+                cells.append(num(row[key]))
+        rows.append(cells)
+        classes.append("vetoed" if row["vetoed"] else
+                       ("advanced" if doc.has("advanced") and row["advanced"] else ""))
+    return table([c for _, c in cols], rows, doc.caption(f"{_group_title(doc, group)}考核结果"),
+                 row_classes=classes)
+
+
+def ranking_chart(doc: Doc, group: str) -> Fragment:
+    t = doc.totals
+    members = t[t["group"] == group].sort_values(["rank", "total"], ascending=[True, False],
+                                                 kind="mergesort")
+    kind = members["kind"].iloc[0]
+    grades = members["grade"].fillna("").tolist() if doc.has("grade") else [""] * len(members)
+    caption = f"{_group_title(doc, group)}总分排名" + ("（按等次着色）" if doc.tiers(kind) else "")
+    svg = charts.ranked_bars(members["name"].tolist(), members["total"].tolist(), grades,
+                             doc.tiers(kind), caption)
+    return Fragment(doc.figure(svg, caption), "图")
+
+
+def rankings(doc: Doc) -> Fragment:
+    """二、考核结果: a ranking table and a ranked bar chart per group."""
+    parts = [doc.heading("考核结果")]
+    r = doc.rubric
+    note = (f"总分按{r.results.ranking.decimals}位小数排名，同分同名次"
+            + ("；一票否决的单位排在本组最后" if r.results.ranking.vetoed_last else "") + "。")
+    if ((doc.totals["base_max"] - r.full_score).abs() > EPS).any():
+        note += (f"有不适用指标的单位，一级指标得分合计按“得分÷适用指标满分×{fmt(r.full_score)}”"
+                 "折算（“缺项折算后”一列）。")
+    parts.append(tag("p", note))
+    for g in doc.groups():
+        if g:
+            parts.append(tag("h3", _group_title(doc, g)))
+        parts.append(ranking_table(doc, g).html)
+        parts.append(ranking_chart(doc, g).html)
+    return Fragment("".join(parts), "考核结果")
+
+
+def _unit_list_table(doc: Doc, members: pd.DataFrame, caption: str, extra=None) -> Fragment:
+    members = members.sort_values(["group", "rank"], kind="mergesort")
+    many = len(doc.groups()) > 1
+    cols = ([Column("排名组")] if many else []) + [Column("名次", True), Column("单位", nowrap=True),
+                                                   Column("总分", True)]
+    if doc.has("grade"):
+        cols.append(Column("等次"))
+    if extra:
+        cols.append(Column(extra[0]))
+    rows = []
+    for u, row in members.iterrows():
+        cells = ([row["group"]] if many else []) + [str(int(row["rank"])), row["name"],
+                                                    num(row["total"])]
+        if doc.has("grade"):
+            cells.append("" if is_missing(row["grade"]) else row["grade"])
+        if extra:
+            cells.append(extra[1](u))
+        rows.append(cells)
+    return table(cols, rows, doc.caption(caption))
+
+
+def _advanced_lists(doc: Doc) -> list[tuple[str, pd.DataFrame]]:
+    """Each advanced list by name (specs for several kinds may share a name) with its units
+    in rank order."""
+    t = doc.totals
+    specs = doc.rubric.results.advanced
+    out = []
+    for name in dict.fromkeys(s.name for s in specs):
+        same = [s for s in specs if s.name == name]
+        kinds = {k for s in same for k in s.kinds}
+        members = t[t["advanced"]] if doc.has("advanced") else t.iloc[0:0]
+        if not any(not s.kinds for s in same):
+            members = members[members["kind"].isin(kinds)]
+        out.append((name, members.sort_values(["group", "rank"], kind="mergesort")))
+    return out
+
+
+def honours(doc: Doc) -> Fragment | None:
+    """Advanced lists (通报表扬, 先进单位, 流动红旗 …): who, by which rule."""
+    specs = doc.rubric.results.advanced
+    if not specs:
+        return None
+    lists = _advanced_lists(doc)
+    parts = [doc.heading("、".join(name for name, _ in lists))]
+    for name, members in lists:
+        rule = "；".join(_advanced_rule(doc, s) for s in specs if s.name == name)
+        if len(members):
+            parts.append(tag("p", f"根据考核结果，{'、'.join(members['name'])}"
+                                  f"共{len(members)}个单位评为{name}（{rule}）。"))
+            parts.append(_unit_list_table(doc, members, name).html)
+        else:
+            parts.append(tag("p", f"本次考核没有单位评为{name}（{rule}）。"))
+    return Fragment("".join(parts), "先进")
+
+
+def history_flags(doc: Doc) -> Fragment | None:
+    """Results over consecutive years (连续两年末位 → 诫勉谈话, 连续两年先进 → 表扬 …)."""
+    flags = [hf for hf in doc.rubric.results.history_flags if doc.has(hf.id)]
+    if not flags:
+        return None
+    t = doc.totals
+    parts = [doc.heading("连续年度考核结果运用")]
+    for hf in flags:
+        members = t[t[hf.id]].sort_values(["group", "rank"], kind="mergesort")
+        who = "、".join(doc.data.kind_name(k) for k in hf.kinds) or "单位"
+        cond = f"连续{hf.years}年{_history_rule(hf)}的{who}"
+        if len(members):
+            parts.append(tag("p", f"{hf.name}：{cond}，共{len(members)}个："
+                                  f"{'、'.join(members['name'])}。"))
+        else:
+            parts.append(tag("p", f"{hf.name}：{cond}，本次没有。"))
+    return Fragment("".join(parts), "连续年度")
+
+
+def _advanced_rule(doc: Doc, s) -> str:
+    who = "、".join(doc.data.kind_name(k) for k in s.kinds) or "各单位"
+    within = "各组" if s.within else ""
+    n = f"前{s.top_n}名" if s.top_n is not None else f"前{num((s.top_share or 0) * 100, 0)}%"
+    extra = f"，且总分不低于{num(s.min_total)}分" if s.min_total is not None else ""
+    return f"{who}{within}按总分{n}{extra}，一票否决的单位不得评选"
+
+
+def _history_rule(hf) -> str:
+    return {"last_in_group": "排名本组最后", "bottom_share": f"排名位于本组后{num((hf.share or 0) * 100, 0)}%",
+            "advanced": "评为先进"}[hf.when]
+
+
+def warnings_list(doc: Doc) -> Fragment | None:
+    """Warning list (警示) with the rule that put each unit on it."""
+    specs = doc.rubric.results.warning
+    if not specs or not doc.has("warning"):
+        return None
+    t = doc.totals
+    names = list(dict.fromkeys(s.name for s in specs))
+    parts = [doc.heading("、".join(names))]
+    members = t[t["warning"]]
+    rule = "；".join(_warning_rule(doc, s) for s in specs)
+    if len(members):
+        parts.append(tag("p", f"{'、'.join(members.sort_values(['group', 'rank'])['name'])}"
+                              f"共{len(members)}个单位列为{'、'.join(names)}（{rule}）。"))
+        parts.append(_unit_list_table(doc, members, "、".join(names)).html)
+    else:
+        parts.append(tag("p", f"本次考核没有单位列为{'、'.join(names)}（{rule}）。"))
+    return Fragment("".join(parts), "警示")
+
+
+def _warning_rule(doc: Doc, s) -> str:
+    who = "、".join(doc.data.kind_name(k) for k in s.kinds) or "各单位"
+    conds = []
+    if s.below is not None:
+        conds.append(f"总分低于{num(s.below)}分")
+    if s.bottom_share is not None:
+        conds.append(f"排名位于本组后{num(s.bottom_share * 100, 0)}%")
+    return who + "或".join(conds)
+
+
+def vetoes(doc: Doc) -> Fragment:
+    """一票否决: each case with the unit, indicator, what happened and the data row."""
+    f = doc.data.flags
+    bars_only = len(f) and not f["effect"].isin(["zero", "last_grade"]).any()
+    parts = [doc.heading("取消评先资格" if bars_only else "一票否决")]
+    if f.empty:
+        parts.append(tag("p", "本次考核没有单位被一票否决或取消评先资格。"))
+        return Fragment("".join(parts), "一票否决")
+    names = doc.totals["name"]
+    rows = [[names.get(r["unit_id"], r["unit_id"]), doc.name(r["indicator_id"]),
+             EFFECT_ZH.get(r["effect"], r["effect"]), r["text"], r["ref"]]
+            for _, r in f.iterrows()]
+    parts.append(tag("p", f"共{f['unit_id'].nunique()}个单位出现一票否决或取消评先情形："))
+    parts.append(table([Column("单位", nowrap=True), Column("指标"), Column("处理"), Column("情形"),
+                        Column("数据来源", nowrap=True)], rows, doc.caption("一票否决情形")).html)
+    return Fragment("".join(parts), "一票否决")
+
+
+def conversion(doc: Doc) -> Fragment | None:
+    """Over-the-top conversion (超过100分部分折算): an output for another system, one spec
+    per unit kind at most."""
+    specs = doc.rubric.results.conversion
+    if not specs or not doc.has("converted"):
+        return None
+    t = doc.totals
+    parts = [doc.heading("、".join(dict.fromkeys(c.name for c in specs)))]
+    for c in specs:
+        who = "、".join(doc.data.kind_name(k) for k in c.kinds) or "各单位"
+        members = t[t["kind"].isin(c.kinds)] if c.kinds else t
+        m = members[members["converted"] > EPS].sort_values(["group", "rank"], kind="mergesort")
+        cap = f"，最多{num(c.cap)}分" if c.cap is not None else ""
+        parts.append(tag("p", f"{who}总分超过{num(c.above)}分的部分，每分折算{num(c.rate)}分"
+                              f"{cap}，计入{c.name}。"))
+        if len(m):
+            rows = [[r["name"], num(r["total"]), num(r["total"] - c.above), num(r["converted"])]
+                    for _, r in m.iterrows()]
+            parts.append(table([Column("单位", nowrap=True), Column("总分", True),
+                                Column(f"超过{num(c.above)}分部分", True), Column(c.name, True)],
+                               rows, doc.caption(f"{who}{c.name}")).html)
+        else:
+            parts.append(tag("p", f"没有{who}总分超过{num(c.above)}分。"))
+    return Fragment("".join(parts), "折算")
+
+
+def heatmaps(doc: Doc) -> Fragment:
+    """Units × first-level indicators: the share of points earned, per ranking group."""
+    shares = doc.shares()
+    parts = [doc.heading("分项得分率")]
+    annotate = shares.notna().to_numpy().sum() <= HEATMAP_NUMBERS
+    parts.append(tag("p", "下图为各单位一级指标得分占该指标适用满分的比例（%），灰色为不适用的指标"
+                          + ("。" if annotate else "；各项得分见考核结果表。")))
+    for g in doc.groups():
+        members = doc.totals[doc.totals["group"] == g].sort_values("rank", kind="mergesort")
+        s = shares.loc[members.index]
+        s = s[[c for c in s.columns if s[c].notna().any()]]
+        cols = [doc.name(c) for c in s.columns]
+        caption = f"{_group_title(doc, g)}一级指标得分率"
+        svg = charts.heatmap(members["name"].tolist(), cols, s.to_numpy(dtype=float), caption,
+                             annotate)
+        parts.append(doc.figure(svg, caption))
+    return Fragment("".join(parts), "分项得分率")
+
+
+def previous_year(doc: Doc) -> tuple[int | None, pd.DataFrame]:
+    """The latest earlier year in the history and its rows (indexed by unit)."""
+    h = doc.data.history
+    h = h[h["year"].notna() & (h["year"] < doc.rubric.year)] if len(h) else h
+    if h.empty:
+        return None, h
+    year = int(h["year"].max())
+    return year, h[h["year"] == year].set_index("unit_id")
+
+
+def change(doc: Doc) -> Fragment | None:
+    """与上年比较: total, rank and grade against the latest earlier year, where there is one."""
+    year, prev = previous_year(doc)
+    if year is None:
+        return None
+    t = doc.totals.sort_values(["group", "rank"], kind="mergesort")
+    rows = []
+    for u, r in t.iterrows():
+        if u in prev.index:
+            p = prev.loc[u]
+            d_rank = (int(p["rank"]) - int(r["rank"])) if not is_missing(p["rank"]) else None
+            rank_change = DASH if d_rank is None else (
+                f"上升{d_rank}位" if d_rank > 0 else f"下降{-d_rank}位" if d_rank < 0 else "持平")
+            rows.append([r["name"], num(p["total"]), num(r["total"]),
+                         signed(r["total"] - p["total"]),
+                         DASH if is_missing(p["rank"]) else str(int(p["rank"])),
+                         str(int(r["rank"])), rank_change,
+                         p["grade"] if isinstance(p["grade"], str) and p["grade"] else DASH,
+                         r["grade"] if doc.has("grade") and isinstance(r["grade"], str) else DASH])
+        else:
+            rows.append([r["name"], DASH, num(r["total"]), DASH, DASH, str(int(r["rank"])),
+                         "上年未参加", DASH,
+                         r["grade"] if doc.has("grade") and isinstance(r["grade"], str) else DASH])
+    parts = [doc.heading(f"与{year}年度比较"),
+             tag("p", f"与{year}年度考核结果相比，各单位总分、名次和等次的变化如下。"),
+             table([Column("单位", nowrap=True), Column(f"{year}年总分", True),
+                    Column(f"{doc.rubric.year}年总分", True), Column("增减", True),
+                    Column(f"{year}年名次", True), Column(f"{doc.rubric.year}年名次", True),
+                    Column("名次变化"), Column(f"{year}年等次"), Column(f"{doc.rubric.year}年等次")],
+                   rows, doc.caption(f"与{year}年度比较")).html]
+    return Fragment("".join(parts), "与上年比较")
+
+
+# ======================================================================================
+# a unit's feedback report (反馈)
+# ======================================================================================
+
+def feedback(data: ReportData, unit_id: str | None = None) -> Doc:
+    """Start the feedback report of one unit (the first unit when none is given)."""
+    ids = data.unit_ids()
+    if unit_id is None:
+        unit_id = ids[0]
+    if unit_id not in ids:
+        raise KeyError(f"单位“{unit_id}”不在本年度考核单位中")
+    return Doc(data, unit_id)
+
+
+def feedback_header(doc: Doc) -> Fragment:
+    u = doc.unit_id
+    row = doc.totals.loc[u]
+    sub = f"被考核单位：{row['name']}（{doc.data.kind_name(row['kind'])}）"
+    return masthead(doc, doc.rubric.title + "结果反馈", sub)
+
+
+def result(doc: Doc) -> Fragment:
+    """一、考核结果: total, rank in the group, grade, status, and how the total is made."""
+    u = doc.unit_id
+    r = doc.rubric
+    row = doc.totals.loc[u]
+    group = row["group"] or "全部单位"
+    figs = [("总分", num(row["total"]), f"满分{fmt(r.full_score)}分"),
+            ("名次", f"第{int(row['rank'])}名", f"{group}共{int(row['group_size'])}个")]
+    if doc.has("grade") and isinstance(row["grade"], str) and row["grade"]:
+        figs.append(("等次", row["grade"], ""))
+    figs.append(("结果", "；".join(_flag_names(doc, u)) or "—", ""))
+    boxes = "".join(f'<div class="keyfig"><div class="k">{esc(k)}</div>'
+                    f'<div class="v">{esc(v)}</div>'
+                    + (f'<div class="n">{esc(n)}</div>' if n else "") + "</div>"
+                    for k, v, n in figs)
+    parts = [doc.heading("考核结果"), f'<div class="keyfigs">{boxes}</div>']
+    comp = [("一级指标得分合计", f"{num(row['base'])}分（适用指标满分{num(row['base_max'])}分）")]
+    if abs(row["base_max"] - r.full_score) > EPS:
+        comp.append((f"折算为{fmt(r.full_score)}分制", f"{num(row['rescaled'])}分"))
+    for step in _point_adjustments(doc):
+        comp.append((doc.name(step), f"{signed(row[step])}分"))
+    comp.append(("总分", f"{num(row['total'])}分"))
+    for c in _specs_for(r.results.conversion, row["kind"])[:1]:
+        comp.append((c.name, f"{num(row['converted'])}分"))
+    parts.append(key_values(comp, "kv composition").html)
+    if isinstance(row.get("explain"), str) and row["explain"]:
+        parts.append(tag("p", "说明：" + row["explain"] + "。"))
+    return Fragment("".join(parts), "考核结果")
+
+
+def _point_adjustments(doc: Doc) -> list[str]:
+    """Adjustments that carry points, in the rubric's order (a veto carries none)."""
+    out = []
+    for step in doc.rubric.order:
+        if step == "rescale" or not doc.has(step):
+            continue
+        node = doc.rubric.node(step)
+        if node.rule is not None and node.rule.kind == "veto":
+            continue
+        out.append(step)
+    return out
+
+
+def indicators(doc: Doc) -> Fragment:
+    """二、分项得分: each first-level indicator against the group's mean and best."""
+    u = doc.unit_id
+    t = doc.totals
+    earned, maxed = doc.top_nodes()
+    shares = doc.shares()
+    peers = t.index[t["group"] == t.at[u, "group"]]
+    rows, names, own, mean, best = [], [], [], [], []
+    for top in doc.rubric.indicators:
+        if top.id not in maxed.columns or not maxed.at[u, top.id] > EPS:
+            continue
+        s = shares.loc[peers, top.id].dropna()
+        e_peer = earned.loc[peers, top.id][maxed.loc[peers, top.id] > EPS]
+        rows.append([top.name, num(maxed.at[u, top.id]), num(earned.at[u, top.id]),
+                     pct(shares.at[u, top.id]), num(e_peer.mean()), pct(s.mean()),
+                     num(e_peer.max()), pct(s.max())])
+        names.append(top.name)
+        own.append(shares.at[u, top.id])
+        mean.append(s.mean())
+        best.append(s.max())
+    group = t.at[u, "group"] or "全部单位"
+    parts = [doc.heading("分项得分"),
+             tag("p", f"组内平均、组内最好按{group}中该指标适用的单位计算；得分率为得分占适用满分的比例。"),
+             table([Column("一级指标"), Column("满分", True), Column("得分", True),
+                    Column("得分率", True), Column("组内平均", True), Column("平均得分率", True),
+                    Column("组内最好", True), Column("最好得分率", True)], rows,
+                   doc.caption("一级指标得分")).html]
+    caption = "一级指标得分率与组内平均、最好比较"
+    parts.append(doc.figure(charts.indicator_profile(names, own, mean, best, caption), caption))
+    return Fragment("".join(parts), "分项得分")
+
+
+def lost_points(doc: Doc) -> pd.DataFrame:
+    """Every point this unit lost, largest first: indicator, points, reason, input, data row.
+
+    Rules that start from the maximum explain each deduction with a line (a line that gives
+    points back, 扣完为止, counts against its indicator's losses); rules that start from
+    zero explain the shortfall from the maximum in one reason. Adjustments only lose points
+    through deduction lines (a bonus not earned is not a loss)."""
+    u = doc.unit_id
+    d = doc.data.details
+    d = d[(d["unit_id"] == u) & d["applicable"]]
+    lines = doc.data.lines
+    lines = lines[lines["unit_id"] == u]
+    adjust = {a.id for a in doc.rubric.adjustments}
+    rows = []
+    for order, (_, r) in enumerate(d.iterrows()):
+        leaf = r["indicator_id"]
+        mine = lines[(lines["indicator_id"] == leaf) & (lines["delta"].abs() > EPS)]
+        label = f"{r['section']} › {r['indicator_name']}" if r["section"] and r["section"] != r[
+            "indicator_name"] else r["indicator_name"]
+        if leaf in adjust:
+            for _, ln in mine[mine["delta"] < -EPS].iterrows():
+                rows.append((order, -ln["delta"], -ln["delta"], label, ln["text"], r["inputs"],
+                             ln["ref"]))
+            continue
+        short = r["max"] - r["points"]
+        if short <= EPS:
+            continue
+        if r["lost"] > EPS and len(mine):
+            for _, ln in mine.iterrows():
+                rows.append((order, short, -ln["delta"], label, ln["text"], r["inputs"], ln["ref"]))
+        else:
+            rows.append((order, short, short, label, r["reason"], r["inputs"], r["refs"]))
+    df = pd.DataFrame(rows, columns=["order", "leaf_lost", "lost", "indicator", "reason",
+                                     "input", "ref"])
+    # sort on rounded values: 0.4 and 0.40000000000000036 are the same loss
+    key = df.assign(leaf_lost=df["leaf_lost"].round(6), lost_key=df["lost"].round(6))
+    df = df.loc[key.sort_values(["leaf_lost", "order", "lost_key"], ascending=[False, True, False],
+                                kind="mergesort").index]
+    return df.drop(columns=["order", "leaf_lost"]).reset_index(drop=True)
+
+
+def losses(doc: Doc) -> Fragment:
+    """三、失分明细: every point lost with its reason and input, largest first."""
+    df = lost_points(doc)
+    parts = [doc.heading("失分明细")]
+    if df.empty:
+        parts.append(tag("p", "本单位各项指标均得满分，无失分。"))
+    else:
+        total = df["lost"].sum()
+        parts.append(tag("p", f"本单位共有{len(df)}处失分，合计{num(total)}分，按失分多少排列如下；"
+                              "“数据来源”为引起失分的数据文件及行号。"))
+        rows = [[str(i + 1), r["indicator"], num(r["lost"]), r["reason"], r["input"], r["ref"]]
+                for i, r in df.iterrows()]
+        rows.append(["", "合计", num(total), "", "", ""])
+        parts.append(table([Column("序号", True), Column("指标"), Column("失分", True),
+                            Column("原因"), Column("输入"), Column("数据来源")], rows,
+                           doc.caption("失分明细"), cls="grid losses").html)
+    d = doc.data.details
+    na = d[(d["unit_id"] == doc.unit_id) & ~d["applicable"]]
+    if len(na):
+        rows = [[r["indicator_name"], r["reason"]] for _, r in na.iterrows()]
+        parts.append(tag("p", "以下指标对本单位不适用，不计分，按缺项折算："))
+        parts.append(table([Column("指标"), Column("说明")], rows,
+                           doc.caption("不适用指标")).html)
+    return Fragment("".join(parts), "失分明细")
+
+
+def adjustments(doc: Doc) -> Fragment | None:
+    """四、加减分与一票否决: each adjustment's points with reasons; vetoes."""
+    u = doc.unit_id
+    d = doc.data.details
+    adj_ids = [a.id for a in doc.rubric.adjustments
+               if a.rule is None or a.rule.kind != "veto"]
+    if not adj_ids and not doc.rubric.adjustments:
+        return None
+    d = d[(d["unit_id"] == u) & d["indicator_id"].isin(adj_ids)]
+    lines = doc.data.lines
+    lines = lines[(lines["unit_id"] == u) & lines["indicator_id"].isin(adj_ids)]
+    parts = [doc.heading("加减分与一票否决")]
+    rows = []
+    for _, r in d.iterrows():
+        mine = lines[lines["indicator_id"] == r["indicator_id"]]
+        if not r["applicable"]:
+            rows.append([r["indicator_name"], DASH, r["reason"], ""])
+        elif len(mine):
+            for _, ln in mine.iterrows():
+                rows.append([r["indicator_name"], signed(ln["delta"]), ln["text"], ln["ref"]])
+        else:
+            rows.append([r["indicator_name"], signed(r["points"]), r["reason"] or "无此项", r["refs"]])
+    if rows:
+        parts.append(table([Column("项目", nowrap=True), Column("分值", True), Column("依据"),
+                            Column("数据来源", nowrap=True)], rows, doc.caption("加减分")).html)
+    f = doc.data.flags
+    f = f[f["unit_id"] == u]
+    if len(f):
+        parts.append(table([Column("指标"), Column("处理"), Column("情形"), Column("数据来源", nowrap=True)],
+                           [[doc.name(r["indicator_id"]), EFFECT_ZH.get(r["effect"], r["effect"]),
+                             r["text"], r["ref"]] for _, r in f.iterrows()],
+                           doc.caption("一票否决情形")).html)
+    else:
+        parts.append(tag("p", "本单位未被一票否决。"))
+    return Fragment("".join(parts), "加减分")
+
+
+def self_check(doc: Doc) -> Fragment | None:
+    """五、自评与核定: the unit's self-assessed points against the verified ones."""
+    s = doc.data.self_check
+    s = s[(s["unit_id"] == doc.unit_id) & s["self_points"].notna() & s["verified_points"].notna()] \
+        if len(s) else s
+    if s.empty:
+        return None
+    rows = [[doc.name(r["indicator_id"]), num(r["self_points"]), num(r["verified_points"]),
+             signed(r["gap"]), "是" if r["flagged"] else "否", r["ref"]] for _, r in s.iterrows()]
+    gap = s["gap"].sum()
+    parts = [doc.heading("自评与核定"),
+             tag("p", f"本单位自评{num(s['self_points'].sum())}分，核定{num(s['verified_points'].sum())}分，"
+                      f"相差{signed(gap)}分。"),
+             table([Column("指标"), Column("自评", True), Column("核定", True), Column("差额", True),
+                    Column("超出允许偏差"), Column("数据来源", nowrap=True)], rows,
+                   doc.caption("自评与核定")).html]
+    return Fragment("".join(parts), "自评与核定")
+
+
+def trend(doc: Doc) -> Fragment | None:
+    """六、历年情况: this unit's earlier results and this year's, where there are any."""
+    u = doc.unit_id
+    h = doc.data.history
+    h = h[(h["unit_id"] == u) & (h["year"] < doc.rubric.year)].sort_values("year") if len(h) else h
+    if h.empty:
+        return None
+    row = doc.totals.loc[u]
+    years = [int(y) for y in h["year"]] + [doc.rubric.year]
+    totals = h["total"].tolist() + [row["total"]]
+    ranks, rows = [], []
+    for _, r in h.iterrows():
+        rank = "" if is_missing(r["rank"]) else f"第{int(r['rank'])}名"
+        of = "" if is_missing(r["group_size"]) else f"/{int(r['group_size'])}"
+        ranks.append(rank)
+        rows.append([f"{int(r['year'])}年", num(r["total"]), (rank + of) or DASH,
+                     r["grade"] if isinstance(r["grade"], str) and r["grade"] else DASH,
+                     "是" if r["advanced"] else "否"])
+    ranks.append(f"第{int(row['rank'])}名")
+    rows.append([f"{doc.rubric.year}年", num(row["total"]),
+                 f"第{int(row['rank'])}名/{int(row['group_size'])}",
+                 (row["grade"] if doc.has("grade") and isinstance(row["grade"], str) else "")
+                 or DASH,
+                 "是" if doc.has("advanced") and row["advanced"] else "否"])
+    caption = "历年总分与名次"
+    parts = [doc.heading("历年情况"),
+             table([Column("年度"), Column("总分", True), Column("名次"), Column("等次"),
+                    Column("先进")], rows, doc.caption("历年考核结果")).html,
+             doc.figure(charts.trend(years, totals, ranks, caption), caption)]
+    return Fragment("".join(parts), "历年情况")
+
+
+# ======================================================================================
+# whole documents, for callers that want one call
+# ======================================================================================
+
+def bulletin_document(data: ReportData) -> Fragment:
+    doc = bulletin(data)
+    return join([bulletin_header(doc), overview(doc), rankings(doc), honours(doc),
+                 warnings_list(doc), history_flags(doc), vetoes(doc), conversion(doc),
+                 heatmaps(doc), change(doc), provenance(doc)], "考核结果通报")
+
+
+def feedback_document(data: ReportData, unit_id: str | None = None) -> Fragment:
+    doc = feedback(data, unit_id)
+    return join([feedback_header(doc), result(doc), indicators(doc), losses(doc),
+                 adjustments(doc), self_check(doc), trend(doc), provenance(doc)], "考核结果反馈")
+
+
+__all__ += ["masthead", "provenance", "bulletin_header", "overview", "grade_distribution",
+            "ranking_table", "ranking_chart", "rankings", "honours", "history_flags",
+            "warnings_list", "vetoes",
+            "conversion", "heatmaps", "change", "feedback_header", "result", "indicators",
+            "lost_points", "losses", "adjustments", "self_check", "trend", "bulletin_document",
+            "feedback_document"]

@@ -1,0 +1,203 @@
+"""The score tables of one scheme-year as reports read them.
+
+``kaohe build`` scores a scheme-year once and writes its tables (exact floats) and
+provenance.json into ``<report dir>/data/``; every notebook of that scheme-year reads them
+back here instead of scoring again. A notebook run by hand with no scores directory
+prepares the same tables in a temporary directory, so both paths read the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..errors import KaoheError, Problem, display_path
+from ..rubric import Rubric, load_rubric
+
+if TYPE_CHECKING:  # the pipeline (pandera, data checks) is imported only to score
+    from ..pipeline import Run
+
+HISTORY_FILE = "history_used.csv"
+# How far back a report looks for earlier years' rubrics when the data has no history.
+TREND_YEARS = 5
+
+FILES = {
+    "totals": "totals.csv",
+    "details": "details.csv",
+    "lines": "reasons.csv",
+    "nodes": "indicators.csv",
+    "flags": "flags.csv",
+    "self_check": "self_check.csv",
+}
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """A scored scheme-year: the rubric, its provenance and its score tables, typed."""
+
+    rubric: Rubric
+    provenance: dict
+    totals: pd.DataFrame
+    details: pd.DataFrame
+    lines: pd.DataFrame
+    nodes: pd.DataFrame
+    flags: pd.DataFrame
+    self_check: pd.DataFrame
+    history: pd.DataFrame
+
+    @property
+    def sample(self) -> bool:
+        return bool(self.provenance.get("sample_data"))
+
+    @property
+    def top_ids(self) -> list[str]:
+        return [t.id for t in self.rubric.indicators]
+
+    def unit_ids(self) -> list[str]:
+        return self.totals["unit_id"].tolist()
+
+    def group_labels(self) -> pd.Series:
+        """The ranking group of each unit as a reader names it (unit kind names for 'kind')."""
+        within = self.rubric.results.ranking.within
+        t = self.totals.set_index("unit_id")
+        if not within:
+            return pd.Series("", index=t.index)
+        kinds = {k.id: k.name for k in self.rubric.unit_kinds}
+        parts = pd.DataFrame({c: (t[c].map(kinds).fillna(t[c]) if c == "kind" else t[c])
+                              .fillna("").astype(str).str.strip() for c in within})
+        # a blank part (cities have no region) is left out: "市（州）", not "市（州） / "
+        return parts.apply(lambda r: " / ".join(x for x in r if x), axis=1)
+
+    def kind_name(self, kind: str) -> str:
+        return {k.id: k.name for k in self.rubric.unit_kinds}.get(kind, kind)
+
+
+def _typed(df: pd.DataFrame, floats=(), bools=(), ints=()) -> pd.DataFrame:
+    """Text cells (read as text) to the column types the reports use."""
+    out = df.copy()
+    for c in out.columns:
+        if c in floats:
+            out[c] = pd.to_numeric(out[c].replace("", None), errors="raise").astype(float)
+        elif c in bools:
+            out[c] = out[c].map({"True": True, "False": False, "true": True, "false": False,
+                                 "1": True, "0": False, "": False}).fillna(False).astype(bool)
+        elif c in ints:
+            out[c] = pd.to_numeric(out[c].replace("", None), errors="raise").astype("Int64")
+        else:
+            out[c] = out[c].astype(object)
+    return out
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame()
+    return pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def read_scores(directory: Path | str, rubric: Rubric) -> ReportData:
+    """Read the tables ``prepare`` (or ``kaohe build``) wrote into ``directory``."""
+    d = Path(directory)
+    prov_path = d / "provenance.json"
+    if not prov_path.exists():
+        raise KaoheError([Problem(display_path(d), "", "",
+                                  "不是得分表目录（缺少 provenance.json）：请先运行 kaohe build")])
+    provenance = json.loads(prov_path.read_text(encoding="utf-8"))
+    raw = {k: _read(d / f) for k, f in FILES.items()}
+    missing = [f for k, f in FILES.items() if raw[k].columns.empty]
+    if missing:
+        raise KaoheError([Problem(display_path(d), "", "", f"缺少得分表：{'、'.join(missing)}")])
+    flags_ids = [h.id for h in rubric.results.history_flags]
+    adjust = [a.id for a in rubric.adjustments]
+    totals = _typed(
+        raw["totals"],
+        floats=[*[t.id for t in rubric.indicators], *adjust, "base", "base_max", "rescaled",
+                "total", "converted"],
+        bools=["vetoed", "barred", "advanced", "warning", *flags_ids],
+        ints=["rank", "group_size"])
+    details = _typed(raw["details"], floats=["max", "points", "lost"], bools=["applicable"])
+    lines = _typed(raw["lines"], floats=["delta"])
+    nodes = _typed(raw["nodes"], floats=["earned", "max"], ints=["depth"])
+    flags = _typed(raw["flags"])
+    self_check = _typed(raw["self_check"], floats=["self_points", "verified_points", "gap"],
+                        bools=["flagged"])
+    hist_raw = _read(d / HISTORY_FILE)
+    if hist_raw.columns.empty:
+        hist_raw = pd.DataFrame({c: pd.Series(dtype=str) for c in
+                                 ["year", "unit_id", "total", "rank", "group_size", "grade",
+                                  "advanced"]})
+    history = _typed(hist_raw, floats=["total", "rank", "group_size"], bools=["advanced"],
+                     ints=["year"])
+    return ReportData(rubric, provenance, totals, details, lines, nodes, flags, self_check,
+                      history)
+
+
+def with_history(result: Run, params: Path | str, runs: dict[str, Run]) -> Run:
+    """A run whose data carries earlier years' results for the trend in the reports.
+
+    History from the data (history.csv) or computed by the pipeline for multi-year flags is
+    kept. Otherwise consecutive earlier years' rubrics beside this one (``2022.yaml`` for
+    ``2023.yaml``, up to TREND_YEARS back) are scored, each once per build (``runs``)."""
+    from ..pipeline import history_from_runs, run
+
+    if len(result.data.history):
+        return result
+    r = result.loaded.rubric
+    params = Path(params)
+    if params.stem != str(r.year):  # a period (2021-Q1): no year-on-year series
+        return result
+    earlier = []
+    for back in range(1, TREND_YEARS + 1):
+        path = params.parent / f"{r.year - back}.yaml"
+        if not path.exists():
+            break
+        key = str(path.resolve())
+        if key not in runs:
+            runs[key] = run(path)
+        prior = runs[key]
+        if prior.loaded.rubric.scheme != r.scheme or prior.loaded.rubric.year != r.year - back:
+            break
+        earlier.append(prior)
+    if not earlier:
+        return result
+    data = replace(result.data, tables={**result.data.tables, "history": history_from_runs(earlier)})
+    return replace(result, data=data, earlier=tuple(earlier))
+
+
+def write_report_data(result: Run, directory: Path | str) -> list[Path]:
+    """The score tables with exact floats, so a report rounds a total as the ranking did."""
+    from ..pipeline import write_scores
+
+    return write_scores(result, directory, float_format=None)
+
+
+def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | None = None) -> Run:
+    """Score a scheme-year once and write what its reports read into ``directory``."""
+    from ..pipeline import run
+
+    result = run(params)
+    runs = {} if runs is None else runs
+    runs[str(Path(params).resolve())] = result
+    result = with_history(result, params, runs)
+    write_report_data(result, directory)
+    return result
+
+
+def load(params: Path | str, scores_dir: Path | str | None = None) -> ReportData:
+    """What a notebook calls: the tables ``kaohe build`` wrote, or, with no scores directory
+    (an analyst running the notebook by hand), the same tables prepared in a temporary one."""
+    loaded = load_rubric(params)
+    if scores_dir is None:
+        with tempfile.TemporaryDirectory(prefix="kaohe-") as tmp:
+            prepare(params, tmp)
+            return read_scores(tmp, loaded.rubric)
+    data = read_scores(scores_dir, loaded.rubric)
+    if data.provenance.get("rubric_sha256") != loaded.sha256:
+        raise KaoheError([Problem(loaded.path, "", "",
+                                  f"评分细则在生成得分表（{display_path(scores_dir)}）之后已修改："
+                                  "请重新运行 kaohe build")])
+    return data
