@@ -228,19 +228,26 @@ def _details(rubric, data, appl, results):
     details = pd.concat(frames, ignore_index=True)
     leaf_order = {n.id: i for i, n in enumerate(rubric.scored_leaves())}
     unit_order = {u: i for i, u in enumerate(units.index)}
-    details["_u"] = details["unit_id"].map(unit_order)
-    details["_i"] = details["indicator_id"].map(leaf_order)
-    details = details.sort_values(["_u", "_i"], kind="mergesort").drop(columns=["_u", "_i"])
+    # by unit, then indicator (stable); a national year has over a million detail rows, so
+    # every key is looked up once per distinct value, not once per row
+    u_code = _codes(details["unit_id"], unit_order)
+    i_code = _codes(details["indicator_id"], leaf_order)
+    order = np.lexsort((i_code, u_code))
+    details, u_code, i_code = details.take(order), u_code[order], i_code[order]
     meta = {n.id: n for n in rubric.scored_leaves()}
-    details["unit_name"] = details["unit_id"].map(units["name"])
-    details["indicator_name"] = details["indicator_id"].map({k: v.name for k, v in meta.items()})
-    details["section"] = details["indicator_id"].map(sections)
-    details["department"] = details["indicator_id"].map({k: v.department for k, v in meta.items()})
-    details["method"] = details["indicator_id"].map({k: v.method for k, v in meta.items()})
-    details["rule"] = details["indicator_id"].map(
-        {k: REGISTRY[v.rule.kind].title for k, v in meta.items() if v.rule})
+    leaf_ids = list(leaf_order)
+
+    def by_leaf(mapper) -> pd.Series:
+        return _map_codes(details["indicator_id"], i_code, leaf_ids, mapper)
+
+    details["unit_name"] = _map_codes(details["unit_id"], u_code, units.index, units["name"])
+    details["indicator_name"] = by_leaf({k: v.name for k, v in meta.items()})
+    details["section"] = by_leaf(sections)
+    details["department"] = by_leaf({k: v.department for k, v in meta.items()})
+    details["method"] = by_leaf({k: v.method for k, v in meta.items()})
+    details["rule"] = by_leaf({k: REGISTRY[v.rule.kind].title for k, v in meta.items() if v.rule})
     start_max = {k: r.start == "max" for k, r in results.items()}
-    lost = (details["max"] - details["points"]).where(details["indicator_id"].map(start_max)
+    lost = (details["max"] - details["points"]).where(by_leaf(start_max)
                                                       .fillna(False).astype(bool), 0.0)
     details["lost"] = lost.clip(lower=0.0).where(details["applicable"], 0.0)
     details = details[DETAIL_COLUMNS].reset_index(drop=True)
@@ -251,6 +258,25 @@ def _details(rubric, data, appl, results):
     flags = pd.concat(flag_frames, ignore_index=True) if flag_frames else pd.DataFrame(
         columns=["unit_id", "effect", "text", "ref", "indicator_id"])
     return details, lines, flags
+
+
+def _codes(col: pd.Series, order: dict) -> np.ndarray:
+    """``col.map(order)`` as integers, a key not in ``order`` (or missing) coded past the
+    end, so that it sorts last as NaN does; each distinct key is looked up once."""
+    codes, keys = pd.factorize(col, sort=False)
+    missing = len(order)
+    known = np.array([order.get(k, missing) for k in keys] + [missing], dtype=np.int64)
+    return known[codes]  # code -1 (a missing key) takes the last entry
+
+
+def _map_codes(col: pd.Series, codes: np.ndarray, keys, mapper) -> pd.Series:
+    """``col.map(mapper)`` where row i of ``col`` is ``keys[codes[i]]``: each distinct key is
+    mapped once (as a Series of ``col``'s dtype, so the result's dtype is the same)."""
+    if len(codes) and codes.max() >= len(keys):  # a key outside ``keys``: row by row
+        return col.map(mapper)
+    small = pd.Series(np.asarray(keys, dtype=object), dtype=col.dtype).map(mapper)
+    return pd.Series(small.to_numpy()[codes], index=col.index, name=col.name,
+                     dtype=small.dtype)
 
 
 def _walk_one(top: Node):
@@ -265,8 +291,9 @@ def _join_lines(lines: pd.DataFrame, units: pd.Index) -> tuple[np.ndarray, np.nd
     """One reason text and one refs text per unit; fast when each unit has one line."""
     if lines.empty:
         return np.full(len(units), "", dtype=object), np.full(len(units), "", dtype=object)
-    counts = lines["unit_id"].value_counts()
-    if (counts == 1).all():
+    if lines["unit_id"].is_unique:
+        if pd.Index(lines["unit_id"]).equals(units):  # one line per unit, in order
+            return lines["text"].fillna("").to_numpy(), lines["ref"].fillna("").to_numpy()
         s = lines.set_index("unit_id")
         return (s["text"].reindex(units).fillna("").to_numpy(),
                 s["ref"].fillna("").reindex(units).fillna("").to_numpy())

@@ -205,13 +205,15 @@ def _warning(w: WarningSpec, key: pd.Series, t: pd.DataFrame) -> pd.Series:
 def _history_flag(hf: HistoryFlag, rubric: Rubric, data: Dataset, t: pd.DataFrame,
                   explain) -> pd.Series:
     """This year and the ``years - 1`` before it all meet the condition."""
-    this = _condition(hf, t["rank"], t["group_size"], t.get("advanced"))
+    groups = _group_key(t, rubric.results.ranking.within)  # ranks are within these groups
+    this = _condition(hf, t["rank"], t["group_size"], t.get("advanced"), groups)
     hist = data.history
     out = this & _kinds(t, hf.kinds)
     for back in range(1, hf.years):
         year = rubric.year - back
         h = hist[hist["year"] == year].set_index("unit_id").reindex(t.index)
-        cond = _condition(hf, h["rank"], h["group_size"], h["advanced"].fillna(False).astype(bool))
+        cond = _condition(hf, h["rank"], h["group_size"], h["advanced"].fillna(False).astype(bool),
+                          groups)
         out &= cond.fillna(False).astype(bool)
     years = "、".join(str(rubric.year - b) for b in range(hf.years - 1, -1, -1))
     for u in t.index[out]:
@@ -219,11 +221,14 @@ def _history_flag(hf: HistoryFlag, rubric: Rubric, data: Dataset, t: pd.DataFram
     return out
 
 
-def _condition(hf: HistoryFlag, rank, size, advanced) -> pd.Series:
+def _condition(hf: HistoryFlag, rank, size, advanced, groups: pd.Series) -> pd.Series:
     if hf.when == "advanced":
         return advanced.fillna(False).astype(bool) if advanced is not None else rank.isna() & False
     if hf.when == "last_in_group":
-        return (rank >= size) & rank.notna()
+        # the last place of the group: units tied for last share it (competition ranks give
+        # them n-1, so "rank == group size" would miss them)
+        worst = rank.groupby(groups).transform("max")
+        return (rank == worst) & rank.notna()
     k = size.map(lambda n: round_count((hf.share or 0) * n, hf.rounding) if pd.notna(n) else 0)
     return (rank > size - k) & rank.notna()
 

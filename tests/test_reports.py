@@ -440,3 +440,4 @@ def test_build_links_resolve_from_the_file_system(built):
     assert "未生成" in sy_index  # units not built this time are listed without a link
     top = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="changshou-rural/2023/index.html"' in top and "1/19" in top
+    assert "<h2>中共重庆市长寿区委农村工作暨实施乡村振兴战略领导小组办公室（changshou-rural）</h2>" in top

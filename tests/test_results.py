@@ -445,6 +445,16 @@ def test_last_in_group_two_years_running():
     assert not t["talk"].any()
 
 
+def test_units_tied_for_last_place_are_both_last():
+    flag = {"id": "talk", "name": "诫勉谈话", "years": 2, "when": "last_in_group",
+            "within": ["region"]}
+    this = {"a": 90, "b": 70, "c": 70}  # b and c tie for last: competition ranks 1, 2, 2
+    t = _sichuan_years(this, [_hist("b", 3, 3), _hist("c", 1, 3)], [flag])
+    assert t["rank"].to_dict() == {"a": 1, "b": 2, "c": 2}
+    # b was last last year and shares last place this year; c was first last year
+    assert t["talk"].to_dict() == {"a": False, "b": True, "c": False}
+
+
 def test_bottom_share_two_years_running():
     flag = {"id": "talk", "name": "诫勉谈话", "years": 2, "when": "bottom_share", "share": 0.1,
             "within": ["region"]}

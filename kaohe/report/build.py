@@ -87,6 +87,7 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
             index.write(out / page.path, exporter.export(nb, page.resources()))
             built.add(str(page.path))
         index.write(out / sy.index, index.scheme_year_page(sy, data, built))
+        index.write(out / sy.data / index.MANIFEST, index.manifest(sy, data))
         result.scheme_years.append(str(sy.root))
         result.bulletins += 1
         result.units += len(chosen)

@@ -64,13 +64,28 @@ def scheme_year_page(sy: SchemeYear, data: ReportData, built: set[str]) -> str:
         groups=groups, has_grade=has_grade, provenance=prov)
 
 
+MANIFEST = "report.json"
+
+
+def manifest(sy: SchemeYear, data: ReportData) -> str:
+    """What the top index shows of a scheme-year: names in Chinese, whose office."""
+    return json.dumps({"scheme": sy.scheme, "key": sy.key, "title": data.rubric.title,
+                       "authority": data.rubric.authority}, ensure_ascii=False, indent=2,
+                      sort_keys=True) + "\n"
+
+
 def top_page(out: Path) -> str:
     """Everything built into ``out`` so far, found by its provenance files."""
     schemes: dict[str, list[dict]] = {}
+    names: dict[str, str] = {}
     for prov_path in sorted(out.glob("*/*/data/provenance.json")):
         root = prov_path.parent.parent
         scheme, key = root.parent.name, root.name
         p = json.loads(prov_path.read_text(encoding="utf-8"))
+        meta_path = prov_path.parent / MANIFEST
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        if meta.get("authority"):
+            names.setdefault(scheme, f"{meta['authority']}（{scheme}）")
         sy = SchemeYear(scheme, key, p.get("title", key))
         totals = pd.read_csv(prov_path.parent / "totals.csv", encoding="utf-8-sig", dtype=str,
                              keep_default_na=False)
@@ -79,8 +94,9 @@ def top_page(out: Path) -> str:
             "key": key, "title": sy.title, "index": relative(TOP_INDEX, sy.index),
             "bulletin": relative(TOP_INDEX, sy.bulletin) if (root / "bulletin.html").exists()
             else "", "units": f"{len(pages)}/{len(totals)}", "sample": bool(p.get("sample_data"))})
-    listed = [{"name": name, "entries": sorted(entries, key=lambda e: _sort_key(e["key"]))}
-              for name, entries in sorted(schemes.items())]
+    listed = [{"name": names.get(scheme, scheme),
+               "entries": sorted(entries, key=lambda e: _sort_key(e["key"]))}
+              for scheme, entries in sorted(schemes.items())]
     sample = any(e["sample"] for s in listed for e in s["entries"])
     return _env().get_template("top.html.j2").render(
         title="考核结果报告", here="全部报告", css=relative(TOP_INDEX, STYLESHEET), crumbs=[],
