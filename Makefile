@@ -42,8 +42,10 @@ reports: venv
 
 # JupyterLab on notebooks/ with the project's environment; the notebooks use the `kaohe` kernel
 # that `make venv` registers in .venv (run them top to bottom with their default parameters).
+# LAB_ARGS for more options (LAB_ARGS="--no-browser --port 8890"); root needs --allow-root.
+LAB_ARGS ?=
 lab: venv
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lint: venv
 	$(RUFF) check $(wildcard kaohe tests benchmarks)

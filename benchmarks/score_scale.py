@@ -182,8 +182,11 @@ def _with_ref(columns: dict[str, Any], file: str) -> pd.DataFrame:
     return frame
 
 
-def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int) -> Dataset:
-    """Units, observations, events and not-applicable rows, seeded."""
+def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int,
+                  order: str = "unit") -> Dataset:
+    """Units, observations, events and not-applicable rows, seeded. ``order`` of the
+    observation rows: "unit" (unit × indicator × rater) or "indicator" (indicator × unit ×
+    rater: each department's file appended); the same rows either way."""
     rng = np.random.default_rng(seed)
     ids = np.array([f"t{i:05d}" for i in range(n_units)], dtype=object)
     n_counties = max(1, n_units // UNITS_PER_COUNTY)
@@ -207,7 +210,7 @@ def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int) -> Dat
         "reason": _text(np.full(len(na_units), "该乡镇本年度无此项任务")),
     }, "not_applicable.csv")
 
-    obs = _observations(rubric, leaves, ids, n_raters, rng, na_leaf, na_units)
+    obs = _observations(rubric, leaves, ids, n_raters, rng, na_leaf, na_units, order)
     events = _events(ids, rng)
     tables = {
         "units": units, "observations": obs, "events": events, "not_applicable": not_applicable,
@@ -217,8 +220,9 @@ def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int) -> Dat
 
 
 def _observations(rubric: Rubric, leaves, ids: np.ndarray, n_raters: int,
-                  rng: np.random.Generator, na_leaf: str, na_units: np.ndarray) -> pd.DataFrame:
-    """Unit-major rows (unit × indicator × rater), the order a data office would export."""
+                  rng: np.random.Generator, na_leaf: str, na_units: np.ndarray,
+                  order: str) -> pd.DataFrame:
+    """One row per unit × indicator × rater, drawn unit by unit, then put in ``order``."""
     n_units, n_leaves = len(ids), len(leaves)
     per_unit = n_leaves * n_raters
     unit_pos = np.repeat(np.arange(n_units), per_unit)
@@ -257,9 +261,12 @@ def _observations(rubric: Rubric, leaves, ids: np.ndarray, n_raters: int,
     noted = rng.random(n) < NOTE_SHARE
     note[noted] = "材料不完整"
     leaf_ids = _text([leaf.id for leaf in leaves])
+    rows = (np.argsort(leaf_pos, kind="stable") if order == "indicator"
+            else np.arange(len(leaf_pos)))
     return _with_ref({
-        "unit_id": ids[unit_pos], "indicator_id": leaf_ids[leaf_pos],
-        "source": sources[rater_pos], "item": item, "value": value, "note": note,
+        "unit_id": ids[unit_pos[rows]], "indicator_id": leaf_ids[leaf_pos[rows]],
+        "source": sources[rater_pos[rows]], "item": item[rows], "value": value[rows],
+        "note": note[rows],
     }, "observations.csv")
 
 
@@ -376,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--raters", type=int, default=5)
     ap.add_argument("--indicators", type=int, default=30)
     ap.add_argument("--seed", type=int, default=20231231)
+    ap.add_argument("--order", choices=("unit", "indicator"), default="unit",
+                    help="observation rows unit by unit, or indicator by indicator")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each phase (best is shown)")
     ap.add_argument("--csv", action="store_true",
                     help="also write the CSV files and time pipeline.load + score")
@@ -386,13 +395,14 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     rubric, raw = build_rubric(args.indicators)
-    data = build_dataset(rubric, args.units, args.raters, args.seed)
+    data = build_dataset(rubric, args.units, args.raters, args.seed, args.order)
     built = time.perf_counter() - t0
     n_obs, n_ev = len(data.observations), len(data.events)
     rows = sum(len(df) for df in data.tables.values())
     print(f"synthetic year: {args.units:,} units, {len(rubric.leaves())} indicators, "
           f"{args.raters} raters, {n_obs:,} observation rows, {n_ev:,} events, "
-          f"{len(data.not_applicable):,} not-applicable rows; seed {args.seed}; "
+          f"{len(data.not_applicable):,} not-applicable rows ({args.order} order); "
+          f"seed {args.seed}; "
           f"built in {built:.1f} s, RSS {_rss_mib():,.0f} MiB")
     print(f"python {platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}")
 

@@ -19,7 +19,9 @@ EPILOG_SCORE = """示例：
   kaohe score params/changshou-rural/2023.yaml --out reports/changshou-rural/2023
 输出：totals.csv（每个单位的总分、排名、等次）、details.csv（单位×指标的得分与理由）、
 reasons.csv（每一处加分扣分及其来源行）、indicators.csv、flags.csv、self_check.csv、
-provenance.json（评分细则与数据的哈希、版本、提交）。"""
+results.xlsx（考核结果表：一级指标及其分项的两级表头、得分明细，两位小数）、
+provenance.json（评分细则与数据的哈希、版本、提交）。
+每次都列出行数核对：读取 N 行 = 使用 N 行 + 拒绝 N 行。"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
     _add_year_parsers(sub)
     _add_build_parser(sub)
+    _add_excel_parsers(sub)
     return p
 
 
@@ -80,14 +83,16 @@ def cmd_score(args: argparse.Namespace) -> int:
         result = run(args.params, args.data)
     except KaoheError as exc:
         _print_problems(exc)
+        _print_refused_accounting(args.params, args.data, exc.problems)
         return 1
-    write_scores(result, args.out)
+    write_scores(result, args.out, excel=True)
     rows = row_accounting(result.data)
     read = sum(rows.values())
     r = result.loaded.rubric
     print(f"{r.title}：{len(result.scores.totals)} 个单位已计分，结果写入 {args.out}")
     print(f"读取 {read} 行 = 使用 {read} 行 + 拒绝 0 行（"
           + "，".join(f"{k} {v}" for k, v in rows.items()) + "）")
+    _print_notes(result.data.notes)
     if result.earlier:
         years = "、".join(str(e.loaded.rubric.year) for e in result.earlier)
         print(f"往年结果：数据目录无 history.csv，已按 {years} 年度评分细则和数据计算"
@@ -272,10 +277,121 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- data from the field: Excel templates out, filled templates in -----------------------------
+
+EPILOG_TEMPLATE = """示例：
+  kaohe template params/changshou-rural/2023.yaml --out templates/changshou-rural/2023
+每个责任单位（评分细则中的 department）一个 .xlsx：被考核单位和该单位负责的指标，
+满分和评分规则，下拉选项和数值范围校验，填报说明；只有黄色单元格可以填写。
+单位名单取自数据目录的 units.csv（默认 data/<方案>/<年度>/）。"""
+
+EPILOG_IMPORT = """示例：
+  kaohe import params/changshou-rural/2023.yaml 填好的模板/*.xlsx
+  kaohe import params/changshou-rural/2023.yaml observations.csv
+逐行校验后写入数据目录的 observations.csv、events.csv、not_applicable.csv；
+有任何问题则全部不写入，逐条列出（文件[工作表]:行:列: 单元格：说明），退出码 1。
+数据目录已有同一数据时不覆盖，除非加 --force（原文件先备份到 replaced/<时间>/）。
+每次都列出行数核对：读取 N 行 = 使用 N 行 + 拒绝 N 行。"""
+
+
+def _add_excel_parsers(sub) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    t = sub.add_parser("template", help="为每个责任单位生成 Excel 填报模板",
+                       description="按评分细则的责任单位生成 Excel 填报模板（每个单位一个文件）。",
+                       epilog=EPILOG_TEMPLATE, formatter_class=raw)
+    t.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
+    t.add_argument("--out", type=Path, required=True, help="模板输出目录")
+    t.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+
+    i = sub.add_parser("import", help="导入填好的模板或 CSV 到数据目录（逐行校验）",
+                       description="导入填好的 Excel 模板和 CSV，校验后写入本年度数据目录。",
+                       epilog=EPILOG_IMPORT, formatter_class=raw)
+    i.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
+    i.add_argument("files", nargs="+", type=Path, help="填好的模板（.xlsx）或 CSV 文件")
+    i.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+    i.add_argument("--force", action="store_true",
+                   help="替换数据目录中已有的同一数据（原文件先备份）")
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from .errors import display_path
+    from .excel.template import write_templates
+
+    try:
+        written = write_templates(args.params, args.out, args.data)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    print(f"已生成 {len(written)} 个填报模板，写入 {args.out}：")
+    for w in written:
+        events = f"，事件表 {w.event_sheets} 张" if w.event_sheets else ""
+        print(f"  {display_path(w.path)}（{w.department}：数据 {w.rows} 行{events}）")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .errors import display_path
+    from .excel.importer import import_files
+
+    try:
+        result = import_files(args.params, args.files, data_dir=args.data, force=args.force)
+    except KaoheError as exc:
+        _print_problems(exc)
+        print(f"读取 0 行 = 使用 0 行 + 拒绝 0 行（{len(args.files)} 个文件未读取）")
+        return 1
+    _print_notes(result.notes)
+    if result.problems:
+        _print_problems(KaoheError(result.problems))
+    print(f"读取 {result.read} 行 = 使用 {result.used} 行 + 拒绝 {result.rejected} 行")
+    for a in result.accounts:
+        print(f"  {a.file}：读取 {a.read} 行 = 使用 {a.used} 行 + 拒绝 {a.rejected} 行")
+    if result.problems:
+        print(f"有问题，未写入任何数据（数据目录 {result.directory} 不变）。")
+        return 1
+    if not result.written:
+        print("没有可导入的数据行，未写入任何数据。")
+        return 0
+    for path, added, dropped in result.written:
+        more = f"，替换原有 {dropped} 行" if dropped else ""
+        print(f"已写入 {display_path(path)}：导入 {added} 行{more}")
+    for backup in result.backups:
+        print(f"被替换的原文件已备份：{display_path(backup)}")
+    return 0
+
+
+def _print_notes(notes) -> None:
+    """Cells read by a normalisation rule: listed, so nothing is changed silently."""
+    if not notes:
+        return
+    print(f"已按规则处理 {len(notes)} 处（请核对，规则见 docs/bad-inputs.md）：")
+    for note in sorted(set(notes), key=str):
+        print(f"  {note}")
+
+
+def _print_refused_accounting(params: Path, data: Path | None, problems) -> None:
+    """The row accounting of a refused score: rows read = rows used + rows rejected."""
+    from .dataset import default_data_dir, row_account
+    from .rubric import load_rubric
+
+    try:
+        loaded = load_rubric(params)
+    except KaoheError:
+        print("读取 0 行 = 使用 0 行 + 拒绝 0 行（评分细则有问题，未读取数据）")
+        return
+    directory = Path(data) if data else default_data_dir(params, loaded.rubric)
+    counts = row_account(directory, problems)
+    read = sum(n for n, _ in counts.values())
+    rejected = sum(r for _, r in counts.values())
+    detail = "，".join(f"{k} {n}（拒绝 {r}）" for k, (n, r) in counts.items())
+    print(f"读取 {read} 行 = 使用 {read - rejected} 行 + 拒绝 {rejected} 行"
+          + (f"（{detail}）" if detail else "") + "；有问题，未计分")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"validate": cmd_validate, "score": cmd_score, "diff": cmd_diff,
-               "new-year": cmd_new_year, "robustness": cmd_robustness, "build": cmd_build}[args.command]
+               "new-year": cmd_new_year, "robustness": cmd_robustness, "build": cmd_build,
+               "template": cmd_template, "import": cmd_import}[args.command]
     return handler(args)
 
 

@@ -14,10 +14,12 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from .errors import KaoheError, Problem, display_path
+from .normalize import CellError, ValueSpec, parse_number, value_spec
 from .rubric import Rubric
 from .rules import REGISTRY
 from .schemas import TABLES, Table, check_frame, columns_of
@@ -36,6 +38,7 @@ class Dataset:
     description: str
     tables: dict[str, pd.DataFrame]
     hashes: dict[str, str] = field(default_factory=dict)
+    notes: tuple[Problem, ...] = ()  # cells read by a normalisation rule (kaohe.normalize)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -51,8 +54,11 @@ def default_data_dir(params_path: Path | str, rubric: Rubric) -> Path:
     return root / "data" / rubric.scheme / p.stem
 
 
-def read_csv_text(path: Path, shown: str) -> pd.DataFrame:
-    """Read a CSV as text cells, trying UTF-8 (with or without BOM) then GB18030."""
+def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) -> pd.DataFrame:
+    """Read a CSV as text cells, trying UTF-8 (with or without BOM) then GB18030.
+
+    Cells are trimmed of blanks at both ends; with ``notes`` given, the trimmed cells are
+    reported there (one note per file: a rule applied, never silently)."""
     raw = path.read_bytes()
     for enc in ENCODINGS:
         try:
@@ -67,13 +73,32 @@ def read_csv_text(path: Path, shown: str) -> pd.DataFrame:
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                          skip_blank_lines=True)
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
     df.columns = [str(c).strip() for c in df.columns]
-    starts = _record_lines(text)
+    try:
+        starts = _record_lines(text)
+    except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
+        raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
     if len(starts) == len(df) + 1:  # index + 2 = the line a row starts on, as the user sees it
         df.index = pd.Index(starts[1:]) - 2
-    return df.apply(lambda s: s.str.strip())
+    trimmed = df.apply(lambda s: s.str.strip())
+    if notes is not None:
+        notes.extend(_trimmed_cells(df, trimmed, shown))
+    return trimmed
+
+
+def _trimmed_cells(raw: pd.DataFrame, trimmed: pd.DataFrame, shown: str) -> list[Problem]:
+    """One note for the cells whose blanks at either end were removed, with where."""
+    if raw.empty:
+        return []
+    changed = (raw != trimmed).to_numpy()
+    if not changed.any():
+        return []
+    rows, cols = changed.nonzero()
+    where = [f"第{int(raw.index[r]) + 2}行 {raw.columns[c]}" for r, c in zip(rows[:3], cols[:3], strict=True)]
+    more = f"等 {len(rows)} 处" if len(rows) > 3 else ""
+    return [Problem(shown, "", "", f"已去除单元格首尾的空白（空格、全角空格、换行）：{'、'.join(where)}{more}")]
 
 
 def _record_lines(text: str) -> list[int]:
@@ -102,7 +127,11 @@ def _blank_to_na(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     return out
 
 
-def _parse_numbers(df: pd.DataFrame, table: Table, shown: str) -> tuple[pd.DataFrame, list[Problem]]:
+def _parse_numbers(df: pd.DataFrame, table: Table, shown: str,
+                   notes: list[Problem] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """Numbers and booleans from text. Only cells pandas cannot read go through the
+    normalisation rules (full-width digits, thousands separators: read with a note in
+    ``notes``); a percent sign, an infinity or other text is refused where it is."""
     problems: list[Problem] = []
     out = df.copy()
     for col in table.numeric + table.integer:
@@ -110,9 +139,21 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str) -> tuple[pd.DataF
             continue
         text = out[col]
         num = pd.to_numeric(text.where(text != "", None), errors="coerce")
-        bad = num.isna() & (text != "")
+        bad = (num.isna() & (text != "")) | num.isin([np.inf, -np.inf])
         for idx in out.index[bad]:
-            problems.append(Problem(shown, str(idx + 2), col, f"应为数字，实为“{text[idx]}”"))
+            try:
+                got = parse_number(text[idx], ValueSpec(lo=None))
+            except CellError as exc:
+                msg = str(exc)
+                if str(text[idx]).endswith("%"):
+                    msg = (f"应为数字，实为百分数“{text[idx]}”：比率请写成小数（如 0.85），"
+                           "或用 kaohe import 按评分细则换算")
+                problems.append(Problem(shown, str(idx + 2), col, msg))
+                num[idx] = np.nan
+                continue
+            num[idx] = got.value
+            if notes is not None:
+                notes += [Problem(shown, str(idx + 2), col, n) for n in got.notes]
         out[col] = num.astype(float) if col in table.numeric else num
     for col in table.integer:
         if col in out and not out[col].isna().any():
@@ -128,8 +169,10 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str) -> tuple[pd.DataF
     return out, problems
 
 
-def read_table(directory: Path, name: str) -> tuple[pd.DataFrame | None, str, list[Problem]]:
-    """Read one table; (frame with ``ref``, sha256, problems). Missing optional → None."""
+def read_table(directory: Path, name: str, notes: list[Problem] | None = None
+               ) -> tuple[pd.DataFrame | None, str, list[Problem]]:
+    """Read one table; (frame with ``ref``, sha256, problems). Missing optional → None.
+    Cells read by a normalisation rule are reported in ``notes`` when given."""
     table = TABLES[name]
     path = directory / table.file
     shown = display_path(path)
@@ -139,7 +182,7 @@ def read_table(directory: Path, name: str) -> tuple[pd.DataFrame | None, str, li
         return None, "", []
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
-        text = read_csv_text(path, shown)
+        text = read_csv_text(path, shown, notes)
     except KaoheError as exc:
         return None, digest, exc.problems
     expected = columns_of(table.model)
@@ -147,7 +190,7 @@ def read_table(directory: Path, name: str) -> tuple[pd.DataFrame | None, str, li
     problems = [Problem(shown, "1", c, "缺少必需的列") for c in missing]
     if missing:
         return None, digest, problems
-    frame, parse_problems = _parse_numbers(text, table, shown)
+    frame, parse_problems = _parse_numbers(text, table, shown, notes)
     frame = _blank_to_na(frame, table)
     problems += parse_problems
     # a cell that is not a number is reported once, not again as "blank" by pandera
@@ -173,8 +216,9 @@ def load_dataset(directory: Path | str) -> Dataset:
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     hashes: dict[str, str] = {}
+    notes: list[Problem] = []
     for name, table in TABLES.items():
-        frame, digest, probs = read_table(directory, name)
+        frame, digest, probs = read_table(directory, name, notes)
         problems += probs
         tables[name] = frame if frame is not None else empty_table(name)
         if digest:
@@ -196,7 +240,8 @@ def load_dataset(directory: Path | str) -> Dataset:
         description = str(meta.get("description", ""))
     if problems:
         raise KaoheError(problems)
-    return Dataset(shown_dir, sample, description, tables, dict(sorted(hashes.items())))
+    return Dataset(shown_dir, sample, description, tables, dict(sorted(hashes.items())),
+                   tuple(notes))
 
 
 # -- cross-checks against the rubric ---------------------------------------------------
@@ -214,10 +259,9 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
         line = ref_row["ref"].rsplit(":", 1)[1]
         return Problem(f"{d}/{TABLES[table].file}", line, column, msg)
 
-    for _, row in units.iterrows():
-        if row["kind"] not in kinds:
-            problems.append(at("units", row, "kind",
-                               f"单位类别“{row['kind']}”未在评分细则 unit_kinds 中定义"))
+    for _, row in units[~units["kind"].isin(kinds)].iterrows():  # only the bad rows
+        problems.append(at("units", row, "kind",
+                           f"单位类别“{row['kind']}”未在评分细则 unit_kinds 中定义"))
     for col in rubric.groups:
         if col not in units.columns:
             problems.append(Problem(f"{d}/units.csv", "1", col, "评分细则声明的分组列不存在"))
@@ -287,12 +331,15 @@ def _check_rows(table, df, leaves, reads, params, unit_ids, item_ids, at) -> lis
     if df.empty:
         return problems
     ind = df["indicator_id"]
-    known = ind.isin(leaves.keys())
+    # each distinct indicator id is looked up once (millions of rows, a few dozen ids)
+    codes, ids = pd.factorize(ind)
+    known = pd.Series(np.array([i in leaves for i in ids] + [False])[codes], index=df.index)
     for _, row in df[~known].iterrows():
         problems.append(at(table, row, "indicator_id",
                            f"指标“{row['indicator_id']}”不是评分细则中的末级指标或加减分项"))
     wants = "observations" if table == "observations" else "events"
-    right_kind = ind.map(reads).eq(wants)
+    right_kind = pd.Series(np.array([reads.get(i) == wants for i in ids] + [False])[codes],
+                           index=df.index)
     for _, row in df[known & ~right_kind].iterrows():
         if reads.get(row["indicator_id"]) not in ("observations", "events"):
             # results of other indicators (self_assessment) or of period rubrics: no rows
@@ -303,26 +350,31 @@ def _check_rows(table, df, leaves, reads, params, unit_ids, item_ids, at) -> lis
         where = "events.csv" if wants == "observations" else "observations.csv"
         problems.append(at(table, row, "indicator_id",
                            f"指标“{row['indicator_id']}”的评分规则不读取本表数据（应放入 {where}）"))
-    ok = df[known & right_kind]
+    fine = (known & right_kind).to_numpy()
+    ok = df if fine.all() else df[fine]  # the usual case: no copy of millions of rows
     unit = ok["unit_id"]
     blank = unit.isna()
     if table == "observations":
-        kinds = ok["indicator_id"].map({i: n.rule.kind for i, n in leaves.items()})
+        no_unit = ok[blank]
+        kinds = no_unit["indicator_id"].map({i: n.rule.kind for i, n in leaves.items()})
         item_level_ok = kinds.isin(ITEM_LEVEL_RULES)
-        for _, row in ok[blank & ~item_level_ok].iterrows():
+        for _, row in no_unit[~item_level_ok].iterrows():
             problems.append(at(table, row, "unit_id", "单位编号不能为空"))
-        for _, row in ok[blank & item_level_ok & ~ok["item"].isin(item_ids)].iterrows():
+        for _, row in no_unit[item_level_ok & ~no_unit["item"].isin(item_ids)].iterrows():
             problems.append(at(table, row, "item", f"事项“{row['item']}”不在 items.csv 中"))
-        for i, grp in ok.groupby("indicator_id", sort=True):
+        for i, grp in _rows_by(ok, "indicator_id"):
             allowed = params[i].observation_items()
-            if allowed is None:
-                continue
-            for _, row in grp[~grp["item"].isin(allowed)].iterrows():
-                problems.append(at(table, row, "item",
-                                   f"指标“{i}”的 item 应为 {'、'.join(sorted(allowed))} 之一，"
-                                   f"实为“{row['item'] if row['item'] is not None else ''}”"))
+            if allowed is not None:
+                wrong = ~grp["item"].isin(allowed)
+                for _, row in grp[wrong].iterrows():
+                    problems.append(at(table, row, "item",
+                                       f"指标“{i}”的 item 应为 {'、'.join(sorted(allowed))} 之一，"
+                                       f"实为“{row['item'] if row['item'] is not None else ''}”"))
+                if wrong.any():
+                    grp = grp[~wrong]
+            problems += _out_of_range(table, grp, leaves[i], params[i], at)
     else:
-        for i, grp in ok.groupby("indicator_id", sort=True):
+        for i, grp in _rows_by(ok, "indicator_id"):
             types = params[i].event_types() or set()
             for _, row in grp[~grp["type"].isin(types)].iterrows():
                 problems.append(at(table, row, "type",
@@ -331,3 +383,68 @@ def _check_rows(table, df, leaves, reads, params, unit_ids, item_ids, at) -> lis
     for _, row in ok[~blank & ~unit.isin(unit_ids)].iterrows():
         problems.append(at(table, row, "unit_id", f"单位“{row['unit_id']}”不在 units.csv 中"))
     return problems
+
+
+def _rows_by(df: pd.DataFrame, column: str):
+    """(key, rows) as ``df.groupby(column, sort=True)`` yields them (keys sorted, rows in file
+    order), but rows that are together are a slice, not a copy (millions of rows)."""
+    g = df.groupby(column, sort=True)
+    at = g.indices
+    for key in g.size().index:
+        pos = at[key]
+        if pos[-1] - pos[0] == len(pos) - 1 and (np.diff(pos) == 1).all():
+            yield key, df.iloc[pos[0]:pos[-1] + 1]
+        else:
+            yield key, df.take(pos)
+
+
+def _out_of_range(table, grp: pd.DataFrame, leaf, params, at) -> list[Problem]:
+    """Values a leaf's rule cannot hold (``kaohe.normalize.value_spec``): a negative count or
+    score, a score above what the rater scores out of, a rate above 1, anything but 1 or 0
+    where the value means met / not met. Refused, never clipped; only bad rows are visited."""
+    problems: list[Problem] = []
+    if grp.empty:
+        return problems
+    items = grp["item"]
+    distinct = pd.unique(items)
+    for item in distinct:
+        sub = grp if len(distinct) == 1 else grp[
+            items.isna() if item is None or item != item else items == item]
+        spec = value_spec(leaf.rule.kind, params, leaf.max_points, item if item == item else None)
+        v = sub["value"]
+        if spec.choices:
+            bad = ~v.isin(spec.choices)
+        else:
+            bad = pd.Series(False, index=v.index)
+            if spec.lo is not None:
+                bad |= v < spec.lo
+            if spec.hi is not None:
+                bad |= v > spec.hi + 1e-9
+        for _, row in sub[bad].iterrows():
+            try:
+                parse_number(float(row["value"]), spec)
+            except CellError as exc:
+                problems.append(at(table, row, "value", f"指标“{leaf.id}”：{exc}"))
+    return problems
+
+
+def row_account(directory: Path, problems: list[Problem]) -> dict[str, tuple[int, int]]:
+    """(rows read, rows rejected) per table of a data directory that was refused, from the
+    problems found: a file-level problem (encoding, header) rejects every row of the file;
+    otherwise each distinct row named by a problem is one row rejected."""
+    out: dict[str, tuple[int, int]] = {}
+    for name, table in TABLES.items():
+        path = directory / table.file
+        if not path.exists():
+            continue
+        shown = display_path(path)
+        try:
+            n = len(read_csv_text(path, shown))
+        except KaoheError:
+            lines = [ln for ln in path.read_bytes().splitlines() if ln.strip()]
+            n = max(len(lines) - 1, 0)
+        mine = [p for p in problems if p.file == shown]
+        whole = any(p.row == "1" or (p.row == "" and p.column == "") for p in mine)
+        rows = {p.row for p in mine if p.row.isdigit() and int(p.row) > 1}
+        out[name] = (n, n if whole else min(n, len(rows)))
+    return out

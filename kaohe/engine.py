@@ -104,13 +104,16 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
     periods = dict(periods or {})
     units = data.units.set_index("unit_id")
     appl = applicability(rubric, data)
-    problems = _rows_for_inapplicable(data, appl)
+    # row positions per indicator; each leaf's rows are taken when it is scored, not all at
+    # once: a national year has millions of observation rows, and a second copy of them all
+    # is hundreds of MB
+    obs_at = data.observations.groupby("indicator_id", sort=False, observed=True).indices
+    ev_at = data.events.groupby("indicator_id", sort=False, observed=True).indices
+    problems = _rows_for_inapplicable(data, appl, {"observations": obs_at, "events": ev_at})
     unscored = _missing_periods(rubric, periods, rubric_file)
     if unscored:  # the leaves that read them cannot run at all
         raise KaoheError(problems + unscored)
 
-    obs_by = dict(tuple(data.observations.groupby("indicator_id", sort=False, observed=True)))
-    ev_by = dict(tuple(data.events.groupby("indicator_id", sort=False, observed=True)))
     empty_obs = data.observations.iloc[0:0]
     empty_ev = data.events.iloc[0:0]
     items = data.items.set_index("item_id")
@@ -124,7 +127,8 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
         ctx = LeafContext(
             node_id=leaf.id, name=leaf.name, max_points=leaf.max_points,
             units=units[mask.to_numpy()],
-            obs=obs_by.get(leaf.id, empty_obs), events=ev_by.get(leaf.id, empty_ev),
+            obs=_rows_of(data.observations, obs_at, leaf.id, empty_obs),
+            events=_rows_of(data.events, ev_at, leaf.id, empty_ev),
             items=items, roles=roles, self_scores=data.self_scores, prior=results,
             periods=periods,
         )
@@ -151,6 +155,16 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
     return Scores(rubric, totals, details, lines, nodes, flags, gaps, extra)
 
 
+def _rows_of(df: pd.DataFrame, at: dict, key: str, empty: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one indicator (positions from ``groupby(...).indices``), in file order."""
+    pos = at.get(key)
+    if pos is None:
+        return empty
+    if len(pos) > 1 and pos[-1] - pos[0] == len(pos) - 1 and (np.diff(pos) == 1).all():
+        return df.iloc[pos[0]:pos[-1] + 1]  # the rows are together: a view, not a copy
+    return df.take(pos)
+
+
 def _missing_periods(rubric: Rubric, periods: Mapping[str, PeriodTotals],
                      rubric_file: str) -> list[Problem]:
     """A leaf that reads a period rubric's totals needs them scored first (by the pipeline)."""
@@ -167,20 +181,24 @@ def _missing_periods(rubric: Rubric, periods: Mapping[str, PeriodTotals],
     return problems
 
 
-def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame) -> list[Problem]:
-    """Data for an indicator that does not apply to the unit is refused, not dropped."""
+def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame,
+                           at: Mapping[str, Mapping[str, np.ndarray]]) -> list[Problem]:
+    """Data for an indicator that does not apply to the unit is refused, not dropped.
+
+    ``at``: per table, the row positions of each indicator. Only the rows of indicators
+    that some unit is exempt from are looked at (a national year has millions of rows and
+    few exemptions); a unit not in units.csv is left to the cross-checks."""
     problems = []
     for table, file in (("observations", "observations.csv"), ("events", "events.csv")):
         df = data.tables[table]
         if df.empty:
             continue
-        d = df.dropna(subset=["unit_id"])
-        d = d[d["indicator_id"].isin(appl.columns)]
-        stacked = appl.stack()
-        ok = pd.Series(stacked.to_numpy(), index=stacked.index)
-        key = pd.MultiIndex.from_arrays([d["unit_id"], d["indicator_id"]])
-        applies = ok.reindex(key).fillna(True).to_numpy()
-        for _, row in d[~applies].iterrows():
+        unit_ids = df["unit_id"].to_numpy()
+        bad = [pos[pd.Index(unit_ids[pos]).isin(appl.index[~appl[ind].to_numpy(dtype=bool)])]
+               for ind, pos in at[table].items()
+               if ind in appl.columns and not appl[ind].all()]
+        d = df.take(np.sort(np.concatenate(bad))) if bad else df.iloc[0:0]
+        for _, row in d.iterrows():
             problems.append(Problem(f"{data.directory}/{file}", row["ref"].rsplit(":", 1)[1],
                                     "indicator_id",
                                     f"指标“{row['indicator_id']}”对单位“{row['unit_id']}”不适用，"
@@ -235,7 +253,7 @@ def _details(rubric, data, appl, results):
     order = np.lexsort((i_code, u_code))
     details, u_code, i_code = details.take(order), u_code[order], i_code[order]
     meta = {n.id: n for n in rubric.scored_leaves()}
-    leaf_ids = list(leaf_order)
+    leaf_ids = [n.id for n in rubric.scored_leaves()]  # position = code, as in leaf_order
 
     def by_leaf(mapper) -> pd.Series:
         return _map_codes(details["indicator_id"], i_code, leaf_ids, mapper)
@@ -298,9 +316,15 @@ def _join_lines(lines: pd.DataFrame, units: pd.Index) -> tuple[np.ndarray, np.nd
         return (s["text"].reindex(units).fillna("").to_numpy(),
                 s["ref"].fillna("").reindex(units).fillna("").to_numpy())
     text = group_join(lines["unit_id"], lines["text"], "；".join)
-    refs = group_join(lines["unit_id"], lines["ref"],
-                      lambda r: "；".join(dict.fromkeys(x for x in r if x)))
+    refs = group_join(lines["unit_id"], lines["ref"], _distinct_refs)
     return text.reindex(units).fillna("").to_numpy(), refs.reindex(units).fillna("").to_numpy()
+
+
+def _distinct_refs(refs: list) -> str:
+    """The non-blank refs of a unit's lines, each once, joined (most units have one line)."""
+    if len(refs) == 1 and (not refs[0] or isinstance(refs[0], str)):
+        return refs[0] if refs[0] else ""
+    return "；".join(dict.fromkeys(x for x in refs if x))
 
 
 def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult]) -> pd.DataFrame:
@@ -348,7 +372,10 @@ def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult
         "max": m.to_numpy().ravel(),
     })
     depth = {n.id: d for n, _, d in rubric.walk()}
-    long["depth"] = long["node_id"].map(depth)
+    if all(i in depth for i in ids):  # the ids repeat per unit: tile their depths
+        long["depth"] = np.tile(np.array([depth[i] for i in ids], dtype=np.int64), len(idx))
+    else:
+        long["depth"] = long["node_id"].map(depth)
     return long
 
 

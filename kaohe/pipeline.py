@@ -252,11 +252,15 @@ OUTPUTS = {
 }
 
 
-def write_scores(result: Run, out: Path | str, float_format: str | None = "%.4f") -> list[Path]:
+def write_scores(result: Run, out: Path | str, float_format: str | None = "%.4f",
+                 excel: bool = False) -> list[Path]:
     """Write the score tables and provenance.json; the same inputs give the same bytes.
 
     ``float_format=None`` writes every float exactly (shortest round-trip text): reports read
-    those tables and must round a total exactly as the ranking did."""
+    those tables and must round a total exactly as the ranking did. ``excel=True`` also
+    writes ``results.xlsx`` (``kaohe.excel.results``: the bulletin table with two-level
+    headers, the details), as ``kaohe score`` does; it is off by default because openpyxl
+    takes seconds on a large year and report builds do not read it."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -271,6 +275,12 @@ def write_scores(result: Run, out: Path | str, float_format: str | None = "%.4f"
         result.data.history.to_csv(path, index=False, encoding="utf-8-sig",
                                    float_format=float_format, lineterminator="\n")
         written.append(path)
+    if excel:
+        from .excel.results import write_results
+
+        s = result.scores
+        written.append(write_results(s.rubric, s.totals, s.details, s.nodes, result.provenance,
+                                     out))
     prov = out / "provenance.json"
     prov.write_text(json.dumps(result.provenance, ensure_ascii=False, indent=2, sort_keys=True)
                     + "\n", encoding="utf-8")

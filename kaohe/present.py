@@ -582,36 +582,46 @@ def previous_year(doc: Doc) -> tuple[int | None, pd.DataFrame]:
     return year, h[h["year"] == year].set_index("unit_id")
 
 
+def _grade_text(x: object) -> str:
+    return x if isinstance(x, str) and x else DASH
+
+
 def change(doc: Doc) -> Fragment | None:
-    """与上年比较: total, rank and grade against the latest earlier year, where there is one."""
+    """与上年比较: total, rank and grade against the latest earlier year, where there is one.
+    The change is taken between the totals as published (rounded as ranked), so the table's
+    own numbers add up."""
     year, prev = previous_year(doc)
     if year is None:
         return None
+    d = doc.rubric.results.ranking.decimals
+    grades = doc.has("grade") or prev["grade"].map(lambda g: isinstance(g, str) and g != "").any()
     t = doc.totals.sort_values(["group", "rank"], kind="mergesort")
     rows = []
     for u, r in t.iterrows():
+        now = [_grade_text(r["grade"]) if doc.has("grade") else DASH]
         if u in prev.index:
             p = prev.loc[u]
             d_rank = (int(p["rank"]) - int(r["rank"])) if not is_missing(p["rank"]) else None
             rank_change = DASH if d_rank is None else (
                 f"上升{d_rank}位" if d_rank > 0 else f"下降{-d_rank}位" if d_rank < 0 else "持平")
-            rows.append([r["name"], num(p["total"]), num(r["total"]),
-                         signed(r["total"] - p["total"]),
-                         DASH if is_missing(p["rank"]) else str(int(p["rank"])),
-                         str(int(r["rank"])), rank_change,
-                         p["grade"] if isinstance(p["grade"], str) and p["grade"] else DASH,
-                         r["grade"] if doc.has("grade") and isinstance(r["grade"], str) else DASH])
+            delta = float(num(r["total"], d)) - float(num(p["total"], d))
+            row = [r["name"], num(p["total"]), num(r["total"]), signed(delta),
+                   DASH if is_missing(p["rank"]) else str(int(p["rank"])), str(int(r["rank"])),
+                   rank_change] + ([_grade_text(p["grade"])] + now if grades else [])
         else:
-            rows.append([r["name"], DASH, num(r["total"]), DASH, DASH, str(int(r["rank"])),
-                         "上年未参加", DASH,
-                         r["grade"] if doc.has("grade") and isinstance(r["grade"], str) else DASH])
-    parts = [doc.heading(f"与{year}年度比较"),
-             tag("p", f"与{year}年度考核结果相比，各单位总分、名次和等次的变化如下。"),
-             table([Column("单位", nowrap=True), Column(f"{year}年总分", True),
-                    Column(f"{doc.rubric.year}年总分", True), Column("增减", True),
-                    Column(f"{year}年名次", True), Column(f"{doc.rubric.year}年名次", True),
-                    Column("名次变化"), Column(f"{year}年等次"), Column(f"{doc.rubric.year}年等次")],
-                   rows, doc.caption(f"与{year}年度比较")).html]
+            row = [r["name"], DASH, num(r["total"]), DASH, DASH, str(int(r["rank"])),
+                   "上年未参加"] + ([DASH] + now if grades else [])
+        rows.append(row)
+    y0, y1 = year, doc.rubric.year
+    cols = [Column("单位", nowrap=True), Column(f"{y0}年总分", True), Column(f"{y1}年总分", True),
+            Column("增减", True), Column(f"{y0}年名次", True), Column(f"{y1}年名次", True),
+            Column("名次变化", nowrap=True)]
+    if grades:
+        cols += [Column(f"{y0}年等次", nowrap=True), Column(f"{y1}年等次", nowrap=True)]
+    parts = [doc.heading(f"与{y0}年度比较"),
+             tag("p", f"与{y0}年度考核结果相比，各单位总分、名次"
+                      + ("和等次" if grades else "") + "的变化如下（名次为各自排名组内的名次）。"),
+             table(cols, rows, doc.caption(f"与{y0}年度比较")).html]
     return Fragment("".join(parts), "与上年比较")
 
 
@@ -752,6 +762,24 @@ def lost_points(doc: Doc) -> pd.DataFrame:
     return df.drop(columns=["order", "leaf_lost"]).reset_index(drop=True)
 
 
+def _other_kinds_only(doc: Doc, node_id: str, kind: str) -> bool:
+    """Is the indicator (or one above it) only for other unit kinds? Then it is not a
+    missing item of this unit, just not in its kind's rubric, and the report leaves it out."""
+    if "parents" not in doc._cache:
+        doc._cache["parents"] = {n.id: p for n, p, _ in doc.rubric.walk()}
+    parents = doc._cache["parents"]
+    try:
+        node = doc.rubric.node(node_id)
+    except KeyError:
+        return False
+    while node is not None:
+        spec = node.applies_to
+        if spec is not None and spec.kinds and kind not in spec.kinds:
+            return True
+        node = parents.get(node.id)
+    return False
+
+
 def losses(doc: Doc) -> Fragment:
     """三、失分明细: every point lost with its reason and input, largest first."""
     df = lost_points(doc)
@@ -770,9 +798,11 @@ def losses(doc: Doc) -> Fragment:
                            doc.caption("失分明细"), cls="grid losses").html)
     d = doc.data.details
     na = d[(d["unit_id"] == doc.unit_id) & ~d["applicable"]]
+    kind = doc.totals.at[doc.unit_id, "kind"]
+    na = na[~na["indicator_id"].map(lambda i: _other_kinds_only(doc, i, kind))]
     if len(na):
         rows = [[r["indicator_name"], r["reason"]] for _, r in na.iterrows()]
-        parts.append(tag("p", "以下指标对本单位不适用，不计分，按缺项折算："))
+        parts.append(tag("p", "以下指标对本单位不适用，不计分："))
         parts.append(table([Column("指标"), Column("说明")], rows,
                            doc.caption("不适用指标")).html)
     return Fragment("".join(parts), "失分明细")

@@ -108,11 +108,15 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
 def _share_notes(rubric: Rubric, nodes: pd.DataFrame, explain: dict[str, list[str]]) -> None:
     """Say where a ``missing: share`` group gave the weight of its missing items to the
     present ones (四川第六条: only one or two of the three poverty tasks)."""
+    shared = [n for n, _, _ in rubric.walk()
+              if not n.is_leaf and n.missing == "share" and n.aggregate == "sum"]
+    if not shared:  # pivoting every unit × node (over a million rows) is not free
+        return
+    ids = {n.id for n in shared} | {c.id for n in shared for c in n.children}
+    nodes = nodes[nodes["node_id"].isin(ids)]
     earned = nodes.pivot(index="unit_id", columns="node_id", values="earned")
     maxed = nodes.pivot(index="unit_id", columns="node_id", values="max")
-    for node, _, _ in rubric.walk():
-        if node.is_leaf or node.missing != "share" or node.aggregate != "sum":
-            continue
+    for node in shared:
         kids = [c.id for c in node.children]
         m = maxed[kids].sum(axis=1)
         e = earned[kids].sum(axis=1)

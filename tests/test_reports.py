@@ -32,6 +32,19 @@ NOTEBOOKS = ROOT / "notebooks"
 TITLE = "长寿区2023年度巩固拓展脱贫攻坚成果同乡村振兴有效衔接考核"
 
 
+def _row_of(file: str, prefix: str) -> str:
+    """``file:line`` of the sample data row starting with ``prefix`` (as reports cite it)."""
+    path = ROOT / "data" / "changshou-rural" / "2023" / file
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line.startswith(prefix):
+            return f"{file}:{n}"
+    raise AssertionError(f"no row {prefix!r} in {file}")
+
+
+# 云台镇's veto: the 实地评估 found a household returned to poverty (r16, effect last_grade)
+VETO_ROW = _row_of("events.csv", "yuntai,r16,return_to_poverty,")
+
+
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     d = tmp_path_factory.mktemp("scores")
@@ -149,7 +162,8 @@ def test_ranking_table_has_subtotals_adjustments_total_and_grade(data):
                     html).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     # 江南街道 bonus: 以工代赈 counted once at its highest (national pilot 1, not also the
-    # municipal 0.5) + central media 0.3 + municipal commendation 0.5 + 华龙网 0.2 = 2.0 (cap 2);
+    # municipal 0.5) + central media 0.3 + municipal commendation 0.5 + 华龙网 0.2 + district
+    # commendation 0.2 = 2.2, capped at 2;
     # total = 93.788 (no rescaling, all 100 points apply) + 2 = 95.788 → 95.79
     assert cells[-4:] == ["+2.00", "95.79", "较好", ""]
     yuntai = re.search(r"<tr class=\"vetoed\">.*?云台镇.*?</tr>", html).group(0)
@@ -158,7 +172,7 @@ def test_ranking_table_has_subtotals_adjustments_total_and_grade(data):
 
 def test_vetoes_list_the_case_and_its_data_row(data):
     html = present.vetoes(present.bulletin(data)).html
-    assert "云台镇" in html and "防止返贫致贫成效" in html and "events.csv:19" in html
+    assert "云台镇" in html and "防止返贫致贫成效" in html and VETO_ROW in html
     assert "一票否决，直接评为最后一个等次" in html
 
 
@@ -211,14 +225,14 @@ def test_lost_points_every_one_with_reason_and_row_largest_first(data):
     assert first["lost"] == pytest.approx(10 - 90.2 / 100 * 10)
     assert first["indicator"] == "巩固成效 › 镇街交叉检查结果运用"
     assert "入户核查发现帮扶措施台账与实际不符" in first["reason"]
-    assert first["ref"] == "observations.csv:20"
+    assert first["ref"] == _row_of("observations.csv", "fengcheng,r18,")
     assert lost.iloc[1]["lost"] == pytest.approx(10 - 90.7 / 100 * 10)  # 现场实地评估, 0.93
-    r01 = lost[lost["ref"] == "observations.csv:2"].iloc[0]
+    r01 = lost[lost["ref"] == _row_of("observations.csv", "fengcheng,r01,")].iloc[0]
     assert r01["lost"] == pytest.approx(3 - 2.6) and "年度工作部署未细化到村" in r01["reason"]
     assert list(lost["lost"].round(6)) == sorted(lost["lost"].round(6), reverse=True)
     html = present.losses(doc).html
     assert "本单位共有21处失分，合计8.61分" in html
-    assert "重点帮扶" in html and "不计分，按缺项折算" in html  # r22 not applicable
+    assert "重点帮扶" in html and "以下指标对本单位不适用" in html  # r22 not applicable
 
 
 def test_lost_points_with_deductions_floored_at_zero(data):
@@ -265,7 +279,7 @@ def test_vetoed_unit_report(data):
     res = present.result(doc).html
     assert '<div class="v">较差</div>' in res and '<div class="v">一票否决</div>' in res
     adj = present.adjustments(doc).html
-    assert "events.csv:19" in adj and "一票否决（0.00" not in adj
+    assert VETO_ROW in adj and "一票否决（0.00" not in adj
 
 
 def test_self_check_and_trend_where_there_are_any(data):

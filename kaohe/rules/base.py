@@ -194,39 +194,53 @@ def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list], str]) ->
     sizes = g.size()
     if sizes.empty:
         return g.agg(fn)
-    vals, bounds = _by_group(g, sizes, values)
-    out = [fn(vals[a:b]) for a, b in bounds]
+    vals, starts, ends = _by_group(g, sizes, values)
+    out = [fn(vals[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(out, index=sizes.index, name=values.name)
 
 
-def _by_group(g, sizes: pd.Series, values: pd.Series) -> tuple[list, list[tuple[int, int]]]:
+def _by_group(g, sizes: pd.Series, values: pd.Series) -> tuple[list, list[int], list[int]]:
     """The values in group order (row order within a group) and each group's slice."""
-    codes = np.nan_to_num(g.ngroup().to_numpy(dtype=float), nan=-1.0).astype(np.int64)
-    order = np.argsort(codes, kind="stable")
-    order = order[codes[order] >= 0]
-    vals = values.to_numpy(dtype=object)[order].tolist()
+    codes = g.ngroup().to_numpy()
+    vals = values.to_numpy(dtype=object)
+    if codes.dtype.kind != "i" or (len(codes) > 1 and (codes[1:] < codes[:-1]).any()):
+        # missing keys (NaN codes), or a group's rows not together: sort them together
+        codes = np.nan_to_num(codes.astype(float), nan=-1.0).astype(np.int64)
+        order = np.argsort(codes, kind="stable")
+        vals = vals[order[codes[order] >= 0]]
     ends = np.cumsum(sizes.to_numpy())
-    return vals, list(zip((ends - sizes.to_numpy()).tolist(), ends.tolist(), strict=True))
+    return vals.tolist(), (ends - sizes.to_numpy()).tolist(), ends.tolist()
 
 
 def join_refs(keys: pd.Series, refs: pd.Series) -> pd.Series:
-    """``refs.groupby(keys, sort=False).agg(_join_refs)``: the input rows of each key.
+    """``refs.groupby(keys, sort=False).agg(_join_refs)``: the input rows of each key."""
+    return _grouped_refs(refs.groupby(keys, sort=False, observed=True), refs)
+
+
+def _grouped_refs(g, refs: pd.Series) -> pd.Series:
+    """``g.agg(_join_refs)`` for ``g`` = ``refs`` grouped (an existing groupby is reused).
 
     When every ref is ``file:line`` of one file (the usual case: one input table), the
     line numbers are cut out of one joined string at C speed instead of splitting each
     ref in Python; anything else takes ``_join_refs`` group by group."""
-    g = refs.groupby(keys, sort=False, observed=True)
     sizes = g.size()
     if sizes.empty:
         return g.agg(_join_refs)
-    vals, bounds = _by_group(g, sizes, refs)
-    lines = _line_numbers(vals)
-    if lines is None:
-        out = [_join_refs(vals[a:b]) for a, b in bounds]
+    vals, starts, ends = _by_group(g, sizes, refs)
+    size = sizes.to_numpy()
+    k = int(size[0])
+    same = bool((size == k).all())  # every unit has as many rows (raters): k at a time
+    if same and k <= 3:
+        out = ["；".join(t) for t in zip(*[iter(vals)] * k, strict=True)]
+    elif (lines := _line_numbers(vals)) is None:
+        out = [_join_refs(vals[a:b]) for a, b in zip(starts, ends, strict=True)]
+    elif same:
+        prefix, nums = lines
+        out = [prefix + ",".join(t) for t in zip(*[iter(nums)] * k, strict=True)]
     else:
         prefix, nums = lines
         out = ["；".join(vals[a:b]) if b - a <= 3 else prefix + ",".join(nums[a:b])
-               for a, b in bounds]
+               for a, b in zip(starts, ends, strict=True)]
     return pd.Series(out, index=sizes.index, name=refs.name)
 
 
@@ -241,10 +255,10 @@ def _line_numbers(refs: list) -> tuple[str, list[str]] | None:
     except TypeError:  # a ref that is not text
         return None
     n = len(refs)
-    if (big.count("\n") != n - 1 or big.count(":") != n or not big.startswith(prefix)
-            or big.count("\n" + prefix) != n - 1):
+    if big.count("\n") != n - 1 or big.count(":") != n or not big.startswith(prefix):
         return None
-    return prefix, big[len(prefix):].replace("\n" + prefix, "\n").split("\n")
+    nums = big[len(prefix):].split("\n" + prefix)  # one part per row, or the check fails
+    return (prefix, nums) if len(nums) == n else None
 
 
 def _join_refs(refs: Iterable[str]) -> str:
@@ -306,7 +320,7 @@ def combine_values(values: pd.DataFrame, how: str, key: str = "unit_id") -> pd.D
         value = g["value"].median()
     else:
         value = getattr(g["value"], how)()
-    refs = join_refs(values[key], values["ref"])
+    refs = _grouped_refs(g["ref"], values["ref"])
     return pd.DataFrame({"value": value.astype(float), "n": n, "ref": refs})
 
 

@@ -58,9 +58,12 @@ def deductions(p: Deductions, ctx: LeafContext) -> RuleResult:
     names = kinds["name"].reindex(counts["item"]).to_numpy()
     units = kinds["unit"].reindex(counts["item"]).to_numpy()
     each = kinds["cost"].reindex(counts["item"]).to_numpy()
+    # numbers formatted once per distinct value (many rows share a count and a cost)
     texts = [
-        f"{n}{fmt(c)}{u}，每{u}扣{fmt(e)}分，扣{fmt(t)}分"
-        for n, c, u, e, t in zip(names, counts["value"], units, each, cost, strict=True)
+        f"{n}{c}{u}，每{u}扣{e}分，扣{t}分"
+        for n, c, u, e, t in zip(names, fmt_series(counts["value"]).tolist(), units,
+                                 fmt_series(pd.Series(each)).tolist(),
+                                 fmt_series(pd.Series(cost)).tolist(), strict=True)
     ]
     if p.cite:
         texts = [(f"{src}：" if isinstance(src, str) and src else "") + t

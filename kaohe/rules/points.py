@@ -77,8 +77,9 @@ def rater_points(p: RaterPoints, ctx: LeafContext) -> RuleResult:
                          lambda s: "、".join(dict.fromkeys(x for x in s if x))
                          ).reindex(ctx.unit_ids).fillna("")
     noted = obs[obs["note"].notna()]
-    notes = group_join(noted["unit_id"], noted["note"],
-                       lambda s: "；".join(x for x in s if isinstance(x, str) and x)
+    noted = noted[np.array([isinstance(x, str) and x != "" for x in noted["note"]],
+                           dtype=bool)]  # texts only
+    notes = group_join(noted["unit_id"], noted["note"], "；".join
                        ).reindex(ctx.unit_ids).fillna("")
     how = COMBINE_ZH[p.combine]
     raw_txt = fmt_series(raw)
