@@ -9,6 +9,12 @@ rubric file goes through; the tables are built with the dtypes ``load_dataset`` 
 (object text, float values, a ``ref`` column ``observations.csv:N``), so ``score`` sees
 what it would see after reading CSV files.
 
+``--order`` sets the order of the observation rows. ``indicator`` (the default): each
+indicator's rows together, as when every responsible department (责任单位) delivers its
+own indicator's scores and the files are appended. ``unit``: unit by unit, as a sheet kept
+per township would be. Same rows, same scores; the engine has to gather each indicator's
+rows out of the whole table in the second case, which costs more (docs/performance.md).
+
 Measured phases (each with its own peak RSS, reset through ``/proc/self/clear_refs`` where
 the kernel allows it, else the process peak so far):
 
@@ -55,12 +61,12 @@ VETO_EVENTS_PER_UNIT = 0.001
 # -- the rubric ------------------------------------------------------------------------
 
 
-def _rater(leaf_id: str, name: str, points: float, combine: str, scale: float | None = None,
-           ) -> dict[str, Any]:
+def _rater(leaf_id: str, name: str, combine: str, scale: float | None) -> dict[str, Any]:
+    """A rater_points leaf; its points are set by ``build_rubric``."""
     rule: dict[str, Any] = {"kind": "rater_points", "combine": combine}
     if scale:
         rule["scale"] = scale
-    return {"id": leaf_id, "name": name, "points": points, "department": "评审组",
+    return {"id": leaf_id, "name": name, "points": 0, "department": "评审组",
             "method": "量化打分", "rule": rule}
 
 
@@ -104,7 +110,7 @@ def _leaves(n_indicators: int) -> list[tuple[str, dict[str, Any]]]:
         i += 1
         combine = "trimmed_mean" if i % 3 else "mean"
         scale = 100.0 if i % 5 == 0 else None
-        out.append((groups[i % 4], _rater(f"r{i:02d}", f"工作任务{i}", 0, combine, scale)))
+        out.append((groups[i % 4], _rater(f"r{i:02d}", f"工作任务{i}", combine, scale)))
     return out
 
 
@@ -183,7 +189,7 @@ def _with_ref(columns: dict[str, Any], file: str) -> pd.DataFrame:
 
 
 def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int,
-                  order: str = "unit") -> Dataset:
+                  order: str = "indicator") -> Dataset:
     """Units, observations, events and not-applicable rows, seeded. ``order`` of the
     observation rows: "unit" (unit × indicator × rater) or "indicator" (indicator × unit ×
     rater: each department's file appended); the same rows either way."""
@@ -383,8 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--raters", type=int, default=5)
     ap.add_argument("--indicators", type=int, default=30)
     ap.add_argument("--seed", type=int, default=20231231)
-    ap.add_argument("--order", choices=("unit", "indicator"), default="unit",
-                    help="observation rows unit by unit, or indicator by indicator")
+    ap.add_argument("--order", choices=("indicator", "unit"), default="indicator",
+                    help="observation rows indicator by indicator (default), or unit by unit")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each phase (best is shown)")
     ap.add_argument("--csv", action="store_true",
                     help="also write the CSV files and time pipeline.load + score")

@@ -293,8 +293,7 @@ def _map_codes(col: pd.Series, codes: np.ndarray, keys, mapper) -> pd.Series:
     if len(codes) and codes.max() >= len(keys):  # a key outside ``keys``: row by row
         return col.map(mapper)
     small = pd.Series(np.asarray(keys, dtype=object), dtype=col.dtype).map(mapper)
-    return pd.Series(small.to_numpy()[codes], index=col.index, name=col.name,
-                     dtype=small.dtype)
+    return small.take(codes).set_axis(col.index).rename(col.name)
 
 
 def _walk_one(top: Node):
@@ -309,9 +308,9 @@ def _join_lines(lines: pd.DataFrame, units: pd.Index) -> tuple[np.ndarray, np.nd
     """One reason text and one refs text per unit; fast when each unit has one line."""
     if lines.empty:
         return np.full(len(units), "", dtype=object), np.full(len(units), "", dtype=object)
+    if units.is_unique and pd.Index(lines["unit_id"]).equals(units):  # a line per unit, in order
+        return lines["text"].fillna("").to_numpy(), lines["ref"].fillna("").to_numpy()
     if lines["unit_id"].is_unique:
-        if pd.Index(lines["unit_id"]).equals(units):  # one line per unit, in order
-            return lines["text"].fillna("").to_numpy(), lines["ref"].fillna("").to_numpy()
         s = lines.set_index("unit_id")
         return (s["text"].reindex(units).fillna("").to_numpy(),
                 s["ref"].fillna("").reindex(units).fillna("").to_numpy())

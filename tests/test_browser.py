@@ -157,7 +157,13 @@ def _assert_page(info: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def tools() -> tuple[str, str]:
+    """Chromium and chromedriver, checked before anything is built."""
+    return _tools()
+
+
+@pytest.fixture(scope="module")
+def site(tools, tmp_path_factory):
     from kaohe.report.build import build
 
     out = tmp_path_factory.mktemp("site")
@@ -165,8 +171,8 @@ def site(tmp_path_factory):
     return out
 
 
-def test_reports_in_a_real_browser(site, tmp_path):
-    chromium, driver = _tools()
+def test_reports_in_a_real_browser(tools, site, tmp_path):
+    chromium, driver = tools
     shots = Path(os.environ.get("KAOHE_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     b = Browser(chromium, driver, tmp_path / "profile")

@@ -72,7 +72,8 @@ def rater_points(p: RaterPoints, ctx: LeafContext) -> RuleResult:
     n = comb["n"].fillna(0).astype(int)
     # the raters are named only for a unit scored by one rater; notes are rare: join only
     # the rows that matter (a national year has 40,000 units × dozens of rated leaves)
-    one = obs[obs["unit_id"].isin(n.index[n.to_numpy() == 1])]
+    single = n.index[n.to_numpy() == 1]
+    one = obs[obs["unit_id"].isin(single)] if len(single) else obs.iloc[0:0]
     sources = group_join(one["unit_id"], one["source"],
                          lambda s: "、".join(dict.fromkeys(x for x in s if x))
                          ).reindex(ctx.unit_ids).fillna("")
@@ -82,26 +83,42 @@ def rater_points(p: RaterPoints, ctx: LeafContext) -> RuleResult:
     notes = group_join(noted["unit_id"], noted["note"], "；".join
                        ).reindex(ctx.unit_ids).fillna("")
     how = COMBINE_ZH[p.combine]
-    raw_txt = fmt_series(raw)
     scale_txt = f"（{fmt(p.scale)}分制，折合{fmt(ctx.max_points)}分制）" if p.scale else ""
-    # each unit's sentence in one pass (not one pass per "+")
-    inputs = pd.Series(np.array([
+    lost = ctx.max_points - points
+    # a unit's sentences follow from (raters, the one rater's name, value, notes): build each
+    # distinct combination once (hundreds to thousands among 40,000 units), then hand it out
+    first, which = _combinations(n, sources, raw, notes)
+    inputs_of = np.array([
         "无评分，按0分计" if k == 0
         else f"{s}评分{r}分{scale_txt}" if k == 1
         else f"{k}个评分{how}{r}分{scale_txt}"
-        for k, s, r in zip(n.tolist(), sources.tolist(), raw_txt.tolist(), strict=True)
-    ], dtype=object), index=ctx.unit_ids)
-    lost = ctx.max_points - points
-    cut = ~(lost <= 1e-9).to_numpy()
-    text = np.array([
-        f"{i}，得{pt}分" + (f"，扣{lt}分" if c else "") + (f"（{nt}）" if nt != "" else "")
-        for i, pt, c, lt, nt in zip(inputs.tolist(), fmt_series(points).tolist(), cut.tolist(),
-                                    fmt_series(lost).tolist(), notes.tolist(), strict=True)
+        for k, s, r in zip(n.to_numpy()[first].tolist(), sources.to_numpy()[first].tolist(),
+                           fmt_series(raw.iloc[first]).tolist(), strict=True)
     ], dtype=object)
+    text_of = np.array([
+        f"{i}，得{pt}分" + (f"，扣{lt}分" if c else "") + (f"（{nt}）" if nt != "" else "")
+        for i, pt, c, lt, nt in zip(inputs_of.tolist(), fmt_series(points.iloc[first]).tolist(),
+                                    (~(lost.iloc[first] <= 1e-9)).tolist(),
+                                    fmt_series(lost.iloc[first]).tolist(),
+                                    notes.to_numpy()[first].tolist(), strict=True)
+    ], dtype=object)
+    inputs = pd.Series(inputs_of[which], index=ctx.unit_ids)
+    text = text_of[which]
     refs = comb["ref"].fillna("")
     lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
                         text, refs.to_numpy())
     return RuleResult("max", points, lines, inputs)
+
+
+def _combinations(*cols: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The first row of each distinct combination of the columns' values, and for every row
+    the number of its combination (an index into those first rows)."""
+    key = np.zeros(len(cols[0]), dtype=np.int64)
+    for col in cols:
+        codes, uniques = pd.factorize(col)  # a missing value is a value of its own (-1)
+        key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0]
+    _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    return first, which
 
 
 # -- 2. checklist --------------------------------------------------------------------
@@ -264,11 +281,14 @@ def rate_to_points(p: RateToPoints, ctx: LeafContext) -> RuleResult:
         how = "（按分档计分）"
     points = share * ctx.max_points
     inputs = p.what + fmt_series(rate * 100) + "%"
-    text = inputs + how + "，得" + fmt_series(points) + "分"
     lost = ctx.max_points - points
-    text = text.where(lost <= 1e-9, text + "，扣" + fmt_series(lost) + "分")
+    text = np.array([  # each unit's sentence in one pass, not one pass per "+"
+        f"{i}{how}，得{pt}分" + (f"，扣{lt}分" if c else "")
+        for i, pt, c, lt in zip(inputs.tolist(), fmt_series(points).tolist(),
+                                (~(lost <= 1e-9)).tolist(), fmt_series(lost).tolist(), strict=True)
+    ], dtype=object)
     lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
-                        text.to_numpy(), comb["ref"].reindex(ctx.unit_ids).fillna("").to_numpy())
+                        text, comb["ref"].reindex(ctx.unit_ids).fillna("").to_numpy())
     return RuleResult("max", points, lines, inputs)
 
 

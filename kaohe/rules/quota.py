@@ -108,11 +108,15 @@ def quota_grade(p: QuotaGrade, ctx: LeafContext) -> RuleResult:
         tier = tiers_by_quota(value, p.shares(), p.rounding, p.ties, group)
         points = tier.map(tier_pts).astype(float)
         inputs = "测评" + fmt_series(comb["value"]) + "分，评为" + tier.map(tier_name)
-        text = (inputs + f"（按{quota_txt}分档）" + "，得" + fmt_series(points) + "分")
         lost = ctx.max_points - points
-        text = text.where(lost <= 1e-9, text + "，扣" + fmt_series(lost) + "分")
+        text = np.array([  # each unit's sentence in one pass, not one pass per "+"
+            f"{i}（按{quota_txt}分档），得{pt}分" + (f"，扣{lt}分" if c else "")
+            for i, pt, c, lt in zip(inputs.tolist(), fmt_series(points).tolist(),
+                                    (~(lost <= 1e-9)).tolist(), fmt_series(lost).tolist(),
+                                    strict=True)
+        ], dtype=object)
         lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
-                            text.to_numpy(), comb["ref"].fillna("").to_numpy())
+                            text, comb["ref"].fillna("").to_numpy())
         extra = {"tiers": pd.DataFrame({"value": comb["value"], "tier": tier,
                                         "tier_name": tier.map(tier_name)})}
         return RuleResult("max", points, lines, inputs, extra=extra)
