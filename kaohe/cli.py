@@ -254,6 +254,8 @@ def _add_build_parser(sub) -> None:
     b.add_argument("--units", default=None,
                    help="只生成这些单位的反馈报告（逗号分隔的 unit_id）；通报总是生成")
     b.add_argument("--notebooks", type=Path, default=None, help="报告笔记本目录（默认 notebooks/）")
+    b.add_argument("--jobs", type=int, default=None,
+                   help="同时生成的报告数（工作进程数，默认等于 CPU 核数；1 为逐份生成）")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -265,7 +267,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
     try:
         result = build(args.params, args.out, notebooks=args.notebooks, units=units,
-                       log=lambda line: print(line, flush=True))
+                       jobs=args.jobs, log=lambda line: print(line, flush=True))
     except KaoheError as exc:
         _print_problems(exc)
         return 1

@@ -387,18 +387,19 @@ class _Links(HTMLParser):
             self.links.append(a["href"])
 
 
-def _build(out: Path) -> None:
+def _build(out: Path, jobs: int) -> None:
     from kaohe.report.build import build
 
-    result = build([PARAMS], out, units={"yuntai"})
+    result = build([PARAMS], out, units={"yuntai"}, jobs=jobs)
     assert (result.bulletins, result.units, result.sample) == (1, 1, True)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
+    """Two builds of the same inputs: one page after another, and in two worker processes."""
     a, b = tmp_path_factory.mktemp("build-a"), tmp_path_factory.mktemp("build-b")
-    _build(a)
-    _build(b)
+    _build(a, jobs=1)
+    _build(b, jobs=2)
     return a, b
 
 

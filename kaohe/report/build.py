@@ -3,6 +3,7 @@ and write the index pages. The same inputs give byte-identical output trees."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -50,11 +51,13 @@ def _ordered(params: Sequence[Path]) -> list[Path]:
 
 
 def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | None = None,
-          units: Collection[str] | None = None,
+          units: Collection[str] | None = None, jobs: int | None = 1,
           log: Callable[[str], None] = lambda _: None) -> BuildResult:
     """Build the bulletin and the unit reports of every rubric file into ``out``.
 
-    ``units`` limits the unit reports to those ids (the bulletin is always built)."""
+    ``units`` limits the unit reports to those ids (the bulletin is always built).
+    ``jobs`` pages are rendered at once in worker processes (None: one per core). A page
+    that fails does not stop the others; every failure is reported at the end."""
     out = Path(out)
     nb_dir = notebooks or default_notebooks()
     for name in ("bulletin.ipynb", "unit.ipynb"):
@@ -70,6 +73,20 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
     exporter = Exporter()
     runs: dict[str, Run] = {}
     result = BuildResult(out)
+    failures: list[Problem] = []
+    pool = _pool(jobs)
+    try:
+        _build_files(files, out, nb_dir, wanted, runs, result, failures, pool, exporter, log)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    index.write(out / TOP_INDEX, index.top_page(out))
+    if failures:
+        raise KaoheError(failures)
+    return result
+
+
+def _build_files(files, out, nb_dir, wanted, runs, result, failures, pool, exporter, log):
     for path in files:
         started = time.monotonic()
         loaded = load_rubric(path)
@@ -82,10 +99,14 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
         chosen = [(u, n) for u, n in zip(data.totals["unit_id"], data.totals["name"],
                                           strict=True) if wanted is None or u in wanted]
         built: set[str] = set()
-        for page in pages(sy, path, out / sy.data, chosen):
-            nb = execute(nb_dir / page.notebook, page.parameters, page.title)
-            index.write(out / page.path, exporter.export(nb, page.resources()))
-            built.add(str(page.path))
+        tasks = [(nb_dir / page.notebook, page.parameters, page.title, out / page.path,
+                  page.resources()) for page in pages(sy, path, out / sy.data, chosen)]
+        for (_, _, _, target, _), problems in zip(tasks, _render_all(tasks, pool, exporter),
+                                                  strict=True):
+            if problems:
+                failures.extend(problems)
+            else:
+                built.add(str(target.relative_to(out).as_posix()))
         index.write(out / sy.index, index.scheme_year_page(sy, data, built))
         index.write(out / sy.data / index.MANIFEST, index.manifest(sy, data))
         result.scheme_years.append(str(sy.root))
@@ -94,8 +115,48 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
         result.sample |= data.sample
         log(f"{sy.root}：通报 1 份，单位反馈 {len(chosen)} 份"
             f"（{time.monotonic() - started:.1f} 秒）")
-    index.write(out / TOP_INDEX, index.top_page(out))
-    return result
+
+
+# -- rendering pages, in this process or in worker processes --------------------------------
+
+_WORKER_EXPORTER: Exporter | None = None
+
+
+def _render(task) -> list[Problem]:
+    """Execute one page's notebook and write its HTML; the problems instead of raising, so
+    one failing report does not stop the others."""
+    global _WORKER_EXPORTER
+    if _WORKER_EXPORTER is None:
+        _WORKER_EXPORTER = Exporter()
+    return _render_with(task, _WORKER_EXPORTER)
+
+
+def _render_with(task, exporter: Exporter) -> list[Problem]:
+    notebook, parameters, title, target, resources = task
+    try:
+        nb = execute(notebook, parameters, title)
+        index.write(target, exporter.export(nb, resources))
+    except KaoheError as exc:
+        return list(exc.problems)
+    return []
+
+
+def _render_all(tasks, pool, exporter: Exporter):
+    if pool is None:
+        return [_render_with(t, exporter) for t in tasks]
+    return list(pool.map(_render, tasks))
+
+
+def _pool(jobs: int | None):
+    """Worker processes for ``jobs`` > 1. Spawned, not forked: each worker starts its own
+    kernels from its own process (kernels started from forked copies race for ports)."""
+    n = jobs if jobs is not None else (os.cpu_count() or 1)
+    if n <= 1:
+        return None
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _check_units(files: Sequence[Path], wanted: set[str]) -> None:
