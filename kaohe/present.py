@@ -625,6 +625,98 @@ def change(doc: Doc) -> Fragment | None:
     return Fragment("".join(parts), "与上年比较")
 
 
+def rubric_changes(doc: Doc) -> Fragment | None:
+    """评分细则变化: the differences from the previous year's rubric (``kaohe.diff``), so a
+    reader comparing with last year knows which scores were made by different rules. Only
+    when that rubric exists beside this one (``rubric_changes.csv`` in the scores)."""
+    c = doc.data.rubric_changes
+    if c.empty:
+        return None
+    prev = str(c["previous"].iloc[0])
+    prev = f"{prev}年" if prev.isdigit() else prev  # 2019年, or a period: 2021-Q1
+    c = c[c["text"] != ""]
+    parts = [doc.heading("评分细则变化")]
+    if c.empty:
+        parts.append(tag("p", f"本年度评分细则与{prev}评分细则相比没有变化。"))
+    else:
+        parts.append(tag("p", f"与{prev}评分细则相比，本年度评分细则共有{len(c)}处变化"
+                              "（按评分细则文件逐项比较得出），列示如下。"))
+        rows = [[str(i), r["section"], r["text"]] for i, r in enumerate(c.to_dict("records"), 1)]
+        parts.append(table([Column("序号", True), Column("类别", nowrap=True), Column("变化")],
+                           rows, doc.caption(f"与{prev}评分细则相比的变化")).html)
+    return Fragment("".join(parts), "评分细则变化")
+
+
+def _robustness_method() -> str:
+    """The analysis in words, with the defaults ``kaohe build`` ran it with."""
+    import inspect
+
+    from .robustness import rank_robustness
+
+    p = inspect.signature(rank_robustness).parameters
+    return (f"在各一级指标权重各自上下浮动{fmt(p['spread'].default * 100)}%（按满分重新归一）、"
+            "名额取整方式（四舍五入、向下取整、向上取整）和并列跨线处理（同评较高或较低等次）"
+            f"随机选取的{p['draws'].default}次模拟中（固定随机种子，结果可重现）")
+
+
+def _tier_columns(rob: pd.DataFrame) -> list[str]:
+    return [c for c in rob.columns if c.startswith("p_") and c not in ("p_grade", "p_advanced")]
+
+
+def robustness(doc: Doc) -> Fragment | None:
+    """名次稳健性. In the bulletin: the units whose grade or advanced status could change
+    under other defensible weights and quota choices, with their rank interval and grade
+    probabilities; in a unit's report: that unit's line. None without ``robustness.csv``."""
+    rob = doc.data.robustness
+    if rob.empty:
+        return None
+    rob = rob.set_index("unit_id", drop=False)
+    tiers = _tier_columns(rob)
+    has_adv = "p_advanced" in rob.columns
+    if doc.unit_id is not None:
+        if doc.unit_id not in rob.index:
+            return None
+        r = rob.loc[doc.unit_id]
+        bits = [f"名次在第{int(r['rank_min'])}至第{int(r['rank_max'])}名之间"
+                f"（90%的模拟在第{int(r['rank_p5'])}至第{int(r['rank_p95'])}名之间）"]
+        probs = [f"{c[2:]}{num(r[c])}" for c in tiers if not is_missing(r[c])]
+        if probs:
+            bits.append("评为各等次的概率：" + "、".join(probs))
+        if has_adv:
+            bits.append(f"列入{_advanced_name(doc, r['kind'])}的概率{num(r['p_advanced'])}")
+        text = (f"{_robustness_method()}，本单位（本次第{int(r['rank'])}名）"
+                + "；".join(bits) + "。")
+        return Fragment(doc.heading("名次稳健性") + tag("p", text), "名次稳健性")
+    could = pd.Series(False, index=rob.index)
+    if "grade_could_change" in rob.columns:
+        could |= rob["grade_could_change"]
+    if has_adv:
+        could |= rob["advanced_could_change"]
+    parts = [doc.heading("名次稳健性")]
+    what = "等次" + ("或" + _advanced_name(doc) + "结果" if has_adv else "")
+    if not could.any():
+        parts.append(tag("p", f"{_robustness_method()}，所有单位的{what}均不变。"))
+        return Fragment("".join(parts), "名次稳健性")
+    shown = rob[could]
+    shown = shown.assign(group=doc.totals["group"].reindex(shown.index))
+    shown = shown.sort_values(["group", "rank"], kind="mergesort")
+    parts.append(tag("p", f"{_robustness_method()}，以下{len(shown)}个单位的{what}可能改变"
+                          "（概率保留两位小数）。"))
+    cols = [Column("单位", nowrap=True), Column("名次", True), Column("名次区间", nowrap=True)]
+    cols += [Column(f"{c[2:]}概率", True) for c in tiers]
+    if has_adv:
+        cols.append(Column(f"{_advanced_name(doc)}概率", True))
+    rows = []
+    for _, r in shown.iterrows():
+        row = [r["name"], str(int(r["rank"])), f"{int(r['rank_min'])}–{int(r['rank_max'])}"]
+        row += [num(r[c]) for c in tiers]
+        if has_adv:
+            row.append(num(r["p_advanced"]))
+        rows.append(row)
+    parts.append(table(cols, rows, doc.caption("等次或评先结果可能改变的单位")).html)
+    return Fragment("".join(parts), "名次稳健性")
+
+
 # ======================================================================================
 # a unit's feedback report (反馈)
 # ======================================================================================
@@ -904,18 +996,21 @@ def bulletin_document(data: ReportData) -> Fragment:
     doc = bulletin(data)
     return join([bulletin_header(doc), overview(doc), rankings(doc), honours(doc),
                  warnings_list(doc), history_flags(doc), vetoes(doc), conversion(doc),
-                 heatmaps(doc), change(doc), provenance(doc)], "考核结果通报")
+                 heatmaps(doc), change(doc), rubric_changes(doc), robustness(doc),
+                 provenance(doc)], "考核结果通报")
 
 
 def feedback_document(data: ReportData, unit_id: str | None = None) -> Fragment:
     doc = feedback(data, unit_id)
     return join([feedback_header(doc), result(doc), indicators(doc), losses(doc),
-                 adjustments(doc), self_check(doc), trend(doc), provenance(doc)], "考核结果反馈")
+                 adjustments(doc), self_check(doc), trend(doc), robustness(doc),
+                 provenance(doc)], "考核结果反馈")
 
 
 __all__ += ["masthead", "provenance", "bulletin_header", "overview", "grade_distribution",
             "ranking_table", "ranking_chart", "rankings", "honours", "history_flags",
             "warnings_list", "vetoes",
-            "conversion", "heatmaps", "change", "feedback_header", "result", "indicators",
+            "conversion", "heatmaps", "change", "rubric_changes", "robustness",
+            "feedback_header", "result", "indicators",
             "lost_points", "losses", "adjustments", "self_check", "trend", "bulletin_document",
             "feedback_document"]

@@ -9,8 +9,9 @@ prepares the same tables in a temporary directory, so both paths read the same f
 from __future__ import annotations
 
 import json
+import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:  # the pipeline (pandera, data checks) is imported only to sco
     from ..pipeline import Run
 
 HISTORY_FILE = "history_used.csv"
+ROBUSTNESS_FILE = "robustness.csv"  # kaohe.robustness defaults: how firm each rank is
+RUBRIC_CHANGES_FILE = "rubric_changes.csv"  # kaohe.diff against the previous year's rubric
 # How far back a report looks for earlier years' rubrics when the data has no history.
 TREND_YEARS = 5
 
@@ -49,6 +52,9 @@ class ReportData:
     flags: pd.DataFrame
     self_check: pd.DataFrame
     history: pd.DataFrame
+    # optional tables (absent: the section is left out)
+    robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rubric_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def sample(self) -> bool:
@@ -132,8 +138,61 @@ def read_scores(directory: Path | str, rubric: Rubric) -> ReportData:
                                   "advanced"]})
     history = _typed(hist_raw, floats=["total", "rank", "group_size"], bools=["advanced"],
                      ints=["year"])
+    rob_raw = _read(d / ROBUSTNESS_FILE)
+    robustness = _typed(
+        rob_raw, floats=["total", *[c for c in rob_raw.columns if c.startswith("p_")]],
+        bools=["grade_could_change", "advanced", "advanced_could_change"],
+        ints=["rank", "group_size", "rank_min", "rank_p5", "rank_p95", "rank_max"])
+    rubric_changes = _read(d / RUBRIC_CHANGES_FILE)
     return ReportData(rubric, provenance, totals, details, lines, nodes, flags, self_check,
-                      history)
+                      history, robustness, rubric_changes)
+
+
+def previous_params(params: Path | str) -> Path | None:
+    """The previous year's rubric beside this one: 2019.yaml for 2020.yaml, 2021-Q1.yaml for
+    2022-Q1.yaml (the same period a year earlier); None for a file not named by its year.
+    It may not exist."""
+    p = Path(params)
+    m = re.fullmatch(r"(\d{4})(.*)", p.stem)
+    if not m:
+        return None
+    return p.with_name(f"{int(m.group(1)) - 1}{m.group(2)}{p.suffix}")
+
+
+def write_rubric_changes(params: Path | str, directory: Path | str) -> list[Path]:
+    """The differences from the previous year's rubric, one sentence a row, when that rubric
+    exists in the same folder (one row with no text: it exists and nothing changed)."""
+    from ..diff import diff_files
+
+    prev = previous_params(params)
+    if prev is None or not prev.exists():
+        return []
+    changes = diff_files(prev, params)
+    label = prev.stem
+    df = pd.DataFrame({"previous": [label] * len(changes),
+                       "section": [c.section for c in changes],
+                       "text": [c.text for c in changes]},
+                      columns=["previous", "section", "text"])
+    if df.empty:  # keep the year being compared to, even with no changes
+        df = pd.DataFrame({"previous": [label], "section": [""], "text": [""]})
+    path = Path(directory) / RUBRIC_CHANGES_FILE
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return [path]
+
+
+def write_robustness_table(result: Run, directory: Path | str) -> list[Path]:
+    """Rank robustness with kaohe.robustness' defaults (seeded: the same bytes every build),
+    exact floats. A rubric whose totals the analysis cannot rebuild from the indicator points
+    gets no table (and no report section) rather than a failed build."""
+    from ..robustness import rank_robustness
+
+    try:
+        rob = rank_robustness(result.scores)
+    except ValueError:
+        return []
+    path = Path(directory) / ROBUSTNESS_FILE
+    rob.units.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return [path]
 
 
 def with_history(result: Run, params: Path | str, runs: dict[str, Run]) -> Run:
@@ -184,6 +243,8 @@ def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | No
     runs[str(Path(params).resolve())] = result
     result = with_history(result, params, runs)
     write_report_data(result, directory)
+    write_robustness_table(result, directory)
+    write_rubric_changes(params, directory)
     return result
 
 
