@@ -246,17 +246,25 @@ def _grouped_refs(g, refs: pd.Series) -> pd.Series:
     return pd.Series(out, index=sizes.index, name=refs.name)
 
 
+def _joined_one_file(refs: list) -> tuple[str, str] | None:
+    """("file:" of the first ref, every ref joined by line breaks) when the refs are text
+    and the first names a file; the callers then check that all name that same file."""
+    if not refs or not isinstance(refs[0], str) or ":" not in refs[0]:
+        return None
+    try:
+        return refs[0].rsplit(":", 1)[0] + ":", "\n".join(refs)
+    except TypeError:  # a ref that is not text
+        return None
+
+
 def _ref_blocks(refs: list, k: int) -> list[str] | None:
     """``_join_refs`` of each run of ``k`` (> 3) refs when every ref is an ASCII "file:line"
     of one file: "file:" + the run's lines joined by ",". Worked on the bytes of one joined
     string, without a string per ref (200,000 refs a leaf in a national year); else None."""
-    if not isinstance(refs[0], str) or ":" not in refs[0]:
+    joined = _joined_one_file(refs)
+    if joined is None:
         return None
-    prefix = refs[0].rsplit(":", 1)[0] + ":"
-    try:
-        big = "\n".join(refs)
-    except TypeError:  # a ref that is not text
-        return None
+    prefix, big = joined
     n = len(refs)
     if (not big.isascii() or big.count(":") != n or not big.startswith(prefix)
             or big.count("\n" + prefix) != n - 1):
@@ -276,13 +284,10 @@ def _ref_blocks(refs: list, k: int) -> list[str] | None:
 def _line_numbers(refs: list) -> tuple[str, list[str]] | None:
     """("file:", [line, …]) if every ref is "file:line" with the same file and one colon
     (then ``_join_refs`` of any group is "file:" + its lines); else None."""
-    if not refs or not isinstance(refs[0], str) or ":" not in refs[0]:
+    joined = _joined_one_file(refs)
+    if joined is None:
         return None
-    prefix = refs[0].rsplit(":", 1)[0] + ":"
-    try:
-        big = "\n".join(refs)
-    except TypeError:  # a ref that is not text
-        return None
+    prefix, big = joined
     n = len(refs)
     if big.count("\n") != n - 1 or big.count(":") != n or not big.startswith(prefix):
         return None
