@@ -194,6 +194,10 @@ def cmd_new_year(args: argparse.Namespace) -> int:
     print(f"已创建{args.year}年度评分细则和数据目录：")
     for path in made.written:
         print(f"  {display_path(path)}")
+    if made.templates:
+        print(f"已生成{len(made.templates)}个 Excel 填报模板：")
+        for path in made.templates:
+            print(f"  {display_path(path)}")
     if made.reminders:
         print("以下各行仍含原年度，请按新文件核对修改：")
         for line in made.reminders:

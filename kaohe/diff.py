@@ -500,6 +500,22 @@ def diff_rubrics(old: Rubric, new: Rubric) -> list[Change]:
     return diff_meta(old, new) + diff_indicators(old, new) + diff_results(old, new)
 
 
+# Changes that only reword a rubric (its year, title, notes, an indicator's wording or the
+# project's ``ours`` explanations) leave every score as it was.
+WORDING_META = {"year", "title", "notes", "authority", "document", "period"}
+WORDING_FIELDS = {"name", "content", "standard", "department", "method", "ours", "reason"}
+
+
+def is_substantive(change: Change) -> bool:
+    """Whether a change can alter scores or results (indicators, points, weights, rules and
+    their parameters, result rules), not only the rubric's wording."""
+    if change.kind == "meta":
+        return change.path not in WORDING_META
+    if change.kind in ("indicator", "rule_param"):
+        return change.path.rsplit(".", 1)[-1] not in WORDING_FIELDS
+    return True
+
+
 def diff_files(old: Path | str, new: Path | str) -> list[Change]:
     """Load (and validate) two rubric files and diff them; raises KaoheError if invalid."""
     return diff_rubrics(load_rubric(old).rubric, load_rubric(new).rubric)

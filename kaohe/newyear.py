@@ -6,7 +6,8 @@ endings kept — with only the top-level ``year:`` value replaced; lines that st
 the old year (title, notes …) are listed for the analyst to check, never rewritten, because
 only the new document can say what they should read. The data directory gets this year's
 units, empty tables with their headers, and a dataset.yaml saying the data are real
-(``sample: false``) and where the unit list came from.
+(``sample: false``) and where the unit list came from, and ``templates/`` the departments'
+Excel workbooks for the new year (as ``kaohe template`` writes them).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class NewYear:
     written: list[Path]
     reminders: list[str]  # lines of the new rubric still mentioning the old year
     source_sample: bool  # the units were copied from sample data
+    templates: tuple[Path, ...] = ()  # Excel templates written into <data>/templates/
 
 
 def replace_year(text: bytes, old: int, new: int) -> bytes:
@@ -119,8 +121,13 @@ def new_year(params: Path | str, year: int, *, force: bool = False,
     paths = list(files)
     rubric_path, data = paths[0], paths[1].parent
     old = load_rubric(params).rubric
+    # the issue asks for the new data directory "with its templates": the departments'
+    # Excel workbooks (as ``kaohe template`` writes them) for this year's units
+    from .excel.template import write_templates
+
+    templates = tuple(w.path for w in write_templates(rubric_path, data / "templates", data))
     return NewYear(rubric_path, data, paths, old_year_lines(files[rubric_path], old.year),
-                   _is_sample(default_data_dir(params, old)))
+                   _is_sample(default_data_dir(params, old)), templates)
 
 
 def _is_sample(directory: Path) -> bool:

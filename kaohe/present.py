@@ -527,6 +527,39 @@ def vetoes(doc: Doc) -> Fragment:
     return Fragment("".join(parts), "一票否决")
 
 
+def self_check_gaps(doc: Doc) -> Fragment | None:
+    """自评与核定差异: per unit, the indicators whose self-assessed points differ from the
+    verified ones beyond the allowed deviation (``flagged``; without that column, any gap
+    over half a hundredth, i.e. one that shows at two decimals). None without self-assessment."""
+    s = doc.data.self_check
+    if s.empty:
+        return None
+    s = s[s["self_points"].notna() & s["verified_points"].notna()]
+    if s.empty:
+        return None
+    title = "自评与核定差异"
+    off = s[s["flagged"]] if "flagged" in s else s[s["gap"].abs() > 0.005]
+    parts = [doc.heading(title)]
+    if off.empty:
+        parts.append(tag("p", f"{s['unit_id'].nunique()}个单位提交了自评，各项自评分与核定分的差额"
+                              "均在允许范围内。"))
+        return Fragment("".join(parts), title)
+    order = {u: i for i, u in enumerate(doc.totals.index)}
+    off = off.assign(_o=off["unit_id"].map(order).fillna(len(order))) \
+        .sort_values("_o", kind="stable")
+    names = doc.totals["name"]
+    rows = [[names.get(r["unit_id"], r["unit_id"]), doc.name(r["indicator_id"]),
+             num(r["self_points"]), num(r["verified_points"]), signed(r["gap"]),
+             r["ref"] if "ref" in off else ""] for _, r in off.iterrows()]
+    parts.append(tag("p", f"{s['unit_id'].nunique()}个单位提交了自评，其中{off['unit_id'].nunique()}个单位"
+                          f"共{len(off)}项指标的自评分与核定分差额超出允许范围，列示如下"
+                          "（差额＝自评−核定，单位：分）。"))
+    parts.append(table([Column("单位", nowrap=True), Column("指标"), Column("自评", True),
+                        Column("核定", True), Column("差额", True), Column("数据来源", nowrap=True)],
+                       rows, doc.caption(title)).html)
+    return Fragment("".join(parts), title)
+
+
 def conversion(doc: Doc) -> Fragment | None:
     """Over-the-top conversion (超过100分部分折算): an output for another system, one spec
     per unit kind at most."""
@@ -980,10 +1013,24 @@ def trend(doc: Doc) -> Fragment | None:
                  (row["grade"] if doc.has("grade") and isinstance(row["grade"], str) else "")
                  or DASH,
                  "是" if doc.has("advanced") and row["advanced"] else "否"])
+    cols = [Column("年度"), Column("总分", True), Column("名次"), Column("等次"), Column("先进")]
+    ry = doc.data.rubric_years
+    note = ""
+    if len(ry):  # which years were scored by a rubric changed from the year before
+        by_year = {int(r["year"]): (bool(r["changed"]), int(r["n_changes"]))
+                   for _, r in ry.iterrows()}
+        for y, cells in zip(years, rows, strict=True):
+            changed, n = by_year.get(y, (None, 0))
+            if changed:
+                cells[0] += "*"
+            cells.append(DASH if changed is None else f"有变化（{n}处）" if changed else "无变化")
+        cols.append(Column("评分细则", nowrap=True))
+        if any(c for c, _ in by_year.values()):
+            note = tag("p", "注：年度后标“*”的，该年度评分细则与上一年度相比有变化（指标、分值、权重、"
+                            "评分规则及其参数或结果规则有修改，不计年度、标题、说明等文字修改），"
+                            "其总分和名次与上一年度不完全可比。")
     caption = "历年总分与名次"
-    parts = [doc.heading("历年情况"),
-             table([Column("年度"), Column("总分", True), Column("名次"), Column("等次"),
-                    Column("先进")], rows, doc.caption("历年考核结果")).html,
+    parts = [doc.heading("历年情况"), table(cols, rows, doc.caption("历年考核结果")).html, note,
              doc.figure(charts.trend(years, totals, ranks, caption), caption)]
     return Fragment("".join(parts), "历年情况")
 
@@ -995,7 +1042,7 @@ def trend(doc: Doc) -> Fragment | None:
 def bulletin_document(data: ReportData) -> Fragment:
     doc = bulletin(data)
     return join([bulletin_header(doc), overview(doc), rankings(doc), honours(doc),
-                 warnings_list(doc), history_flags(doc), vetoes(doc), conversion(doc),
+                 warnings_list(doc), history_flags(doc), vetoes(doc), self_check_gaps(doc), conversion(doc),
                  heatmaps(doc), change(doc), rubric_changes(doc), robustness(doc),
                  provenance(doc)], "考核结果通报")
 
@@ -1009,7 +1056,7 @@ def feedback_document(data: ReportData, unit_id: str | None = None) -> Fragment:
 
 __all__ += ["masthead", "provenance", "bulletin_header", "overview", "grade_distribution",
             "ranking_table", "ranking_chart", "rankings", "honours", "history_flags",
-            "warnings_list", "vetoes",
+            "warnings_list", "vetoes", "self_check_gaps",
             "conversion", "heatmaps", "change", "rubric_changes", "robustness",
             "feedback_header", "result", "indicators",
             "lost_points", "losses", "adjustments", "self_check", "trend", "bulletin_document",

@@ -50,7 +50,7 @@ def test_data_directory_ready_to_fill(tree):
     d = tree / "data" / "changshou-rural" / "2024"
     assert made.data == d
     assert sorted(p.name for p in d.iterdir()) == ["dataset.yaml", "events.csv",
-                                                   "observations.csv", "units.csv"]
+                                                   "observations.csv", "templates", "units.csv"]
     src = tree / "data" / "changshou-rural" / "2023" / "units.csv"
     assert (d / "units.csv").read_bytes() == src.read_bytes()
     assert (d / "observations.csv").read_text(encoding="utf-8") == \
@@ -61,6 +61,19 @@ def test_data_directory_ready_to_fill(tree):
     assert meta["sample"] is False and "2024年度" in meta["description"]
     data = load_dataset(d)  # the loader accepts the empty directory as it is
     assert data.sample is False and len(data.units) == 19 and data.observations.empty
+
+
+def test_templates_for_the_new_year(tree):
+    # one workbook per 责任单位 of the new rubric, named for the new year, in <data>/templates/
+    from kaohe.excel.template import departments
+
+    made = new_year(tree / "params" / "changshou-rural" / "2023.yaml", 2024)
+    t = tree / "data" / "changshou-rural" / "2024" / "templates"
+    depts = departments(load_rubric(made.rubric).rubric)
+    assert len(made.templates) == len(depts) > 0
+    assert sorted(p.name for p in t.iterdir()) == sorted(p.name for p in made.templates)
+    assert all(p.parent == t and p.name.startswith("changshou-rural-2024-")
+               and p.suffix == ".xlsx" for p in made.templates)
 
 
 def test_refuses_to_overwrite_without_force(tree):
@@ -109,6 +122,7 @@ def test_cli_new_year(tree, capsys, monkeypatch):
     assert main(["new-year", "params/changshou-rural/2023.yaml", "2024"]) == 0
     out = capsys.readouterr().out
     assert "params/changshou-rural/2024.yaml" in out and "仍含原年度" in out
+    assert "Excel 填报模板" in out and "data/changshou-rural/2024/templates/" in out
     assert main(["new-year", "params/changshou-rural/2023.yaml", "2024"]) == 1
     assert "--force" in capsys.readouterr().err
     assert main(["new-year", "params/changshou-rural/2023.yaml", "2024", "--force"]) == 0

@@ -136,3 +136,118 @@ def test_built_pages_carry_the_sections_and_are_byte_identical(built):
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     assert Path("sichuan-poverty/2017/data/robustness.csv") in files
     assert [f for f in files if (a / f).read_bytes() != (b / f).read_bytes()] == []
+
+
+# -- 历年情况: which years' rubric changed from the year before ------------------------------
+
+
+def test_rubric_years_count_only_changes_that_can_alter_scores(tmp_path):
+    from kaohe.newyear import replace_year
+    from kaohe.report.data import rubric_years
+
+    got = rubric_years(FOLDER / "2018.yaml", [2016, 2017, 2018])
+    # 2016: no 2015.yaml, left out. 2016→2017: year, title, notes, d13's ours text (wording)
+    # and d13 kinds[0].cost 0.5→1: 1. 2017→2018: year, title, notes, two ours texts, a42 target
+    # 10→9.5 and c12 kinds[0].cost 0.2→0.3: 2
+    assert got.to_dict("records") == [{"year": 2017, "changed": True, "n_changes": 1},
+                                      {"year": 2018, "changed": True, "n_changes": 2}]
+    # a copy of 2017 with only its year replaced: nothing that can alter scores
+    (tmp_path / "2017.yaml").write_bytes(PARAMS.read_bytes())
+    (tmp_path / "2018.yaml").write_bytes(replace_year(PARAMS.read_bytes(), 2017, 2018))
+    assert rubric_years(tmp_path / "2018.yaml", [2018]).to_dict("records") == \
+        [{"year": 2018, "changed": False, "n_changes": 0}]
+
+
+def _trend_rows(html: str) -> list[list[str]]:
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def test_trend_marks_the_2017_rubric_change(scores_dir, data):
+    from kaohe.report.data import RUBRIC_YEARS_FILE
+
+    # history of 2017 is 2016 alone; 2015.yaml does not exist, so only 2017 is known
+    assert (scores_dir / RUBRIC_YEARS_FILE).read_text(encoding="utf-8-sig") == \
+        "year,changed,n_changes\n2017,True,1\n"
+    html = present.trend(present.feedback(data, "zigong")).html
+    rows = _trend_rows(html)
+    assert [r[0] for r in rows] == ["2016年", "2017年*"]
+    assert [r[-1] for r in rows] == ["—", "有变化（1处）"]
+    assert "评分细则</th>" in html
+    assert "年度后标“*”的" in html
+
+
+@pytest.fixture(scope="module")
+def data_2018(tmp_path_factory):
+    d = tmp_path_factory.mktemp("scores2018")
+    params = FOLDER / "2018.yaml"
+    prepare(params, d)
+    return read_scores(d, load_rubric(params).rubric)
+
+
+def test_trend_2018_marks_both_years(data_2018):
+    html = present.trend(present.feedback(data_2018, "zigong")).html
+    rows = _trend_rows(html)
+    # the pipeline's history for 2018 is 2017 alone (诫勉谈话 looks two years back);
+    # 2017 vs 2016: 1 change (d13 cost); 2018 vs 2017: 2 (a42 target, c12 cost)
+    assert [(r[0], r[-1]) for r in rows] == [("2017年*", "有变化（1处）"),
+                                             ("2018年*", "有变化（2处）")]
+    again = present.trend(present.feedback(data_2018, "zigong")).html
+    assert again == html  # deterministic
+
+
+def test_trend_without_rubric_years_keeps_its_columns(data):
+    import dataclasses
+
+    import pandas as pd
+
+    bare = dataclasses.replace(data, rubric_years=pd.DataFrame())
+    html = present.trend(present.feedback(bare, "zigong")).html
+    assert "评分细则" not in html and "年度后标" not in html
+    assert [r[0] for r in _trend_rows(html)] == ["2016年", "2017年"]
+    assert [len(r) for r in _trend_rows(html)] == [5, 5]
+
+
+# -- 自评与核定差异 in the bulletin ---------------------------------------------------------
+
+
+def test_self_check_gaps_in_the_bulletin(data):
+    html = present.self_check_gaps(present.bulletin(data)).html
+    assert "自评与核定差异</h2>" in html
+    # 泸州市 a11: 37252 people lifted out of poverty against a target of 36952, so
+    # 10 × min(1, 37252 / 36952) = 10 verified; self-assessed 9 (self_assessment.csv:21):
+    # gap 9 − 10 = −1
+    row = re.search(r"<tr><td class=\"nw\">泸州市</td><td>[^<]*减贫人数计划完成率</td>(.*?)</tr>",
+                    html)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", row.group(1)) == \
+        ["9.00", "10.00", "-1.00", "self_assessment.csv:21"]
+    # one row per flagged gap; 成都市 a11 (gap 0) is not among them
+    s = data.self_check
+    flagged = s[s["flagged"]]
+    body = html.split("<tbody>", 1)[1]
+    assert body.count("<tr>") == len(flagged) > 0
+    assert f"其中{flagged['unit_id'].nunique()}个单位共{len(flagged)}项指标" in html
+    chengdu = s[(s["unit_id"] == "chengdu") & (s["indicator_id"] == "a11")]
+    assert chengdu["gap"].tolist() == [0.0] and not chengdu["flagged"].any()
+
+
+def test_self_check_gaps_without_a_flag_column_and_without_data(data):
+    import dataclasses
+
+    s = data.self_check.drop(columns=["flagged"])
+    s.loc[0, "gap"] = 0.004  # under half a hundredth: not shown without a flag column
+    no_flag = dataclasses.replace(data, self_check=s)
+    html = present.self_check_gaps(present.bulletin(no_flag)).html
+    n = int((s["gap"].abs() > 0.005).sum())
+    assert html.split("<tbody>", 1)[1].count("<tr>") == n
+    empty = dataclasses.replace(data, self_check=data.self_check.iloc[0:0])
+    assert present.self_check_gaps(present.bulletin(empty)) is None
+
+
+def test_self_check_gaps_escape_names(data):
+    import dataclasses
+
+    t = data.totals.copy()
+    t.loc[t["unit_id"] == "luzhou", "name"] = "泸州<b>市"
+    html = present.self_check_gaps(present.bulletin(dataclasses.replace(data, totals=t))).html
+    assert "泸州&lt;b&gt;市" in html and "<b>" not in html

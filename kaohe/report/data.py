@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # the pipeline (pandera, data checks) is imported only to sco
 HISTORY_FILE = "history_used.csv"
 ROBUSTNESS_FILE = "robustness.csv"  # kaohe.robustness defaults: how firm each rank is
 RUBRIC_CHANGES_FILE = "rubric_changes.csv"  # kaohe.diff against the previous year's rubric
+RUBRIC_YEARS_FILE = "rubric_years.csv"  # per trend year: did the rubric change from the year before
 # How far back a report looks for earlier years' rubrics when the data has no history.
 TREND_YEARS = 5
 
@@ -55,6 +56,7 @@ class ReportData:
     # optional tables (absent: the section is left out)
     robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
     rubric_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rubric_years: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def sample(self) -> bool:
@@ -144,8 +146,10 @@ def read_scores(directory: Path | str, rubric: Rubric) -> ReportData:
         bools=["grade_could_change", "advanced", "advanced_could_change"],
         ints=["rank", "group_size", "rank_min", "rank_p5", "rank_p95", "rank_max"])
     rubric_changes = _read(d / RUBRIC_CHANGES_FILE)
+    rubric_years = _typed(_read(d / RUBRIC_YEARS_FILE), bools=["changed"],
+                          ints=["year", "n_changes"])
     return ReportData(rubric, provenance, totals, details, lines, nodes, flags, self_check,
-                      history, robustness, rubric_changes)
+                      history, robustness, rubric_changes, rubric_years)
 
 
 def previous_params(params: Path | str) -> Path | None:
@@ -176,6 +180,40 @@ def write_rubric_changes(params: Path | str, directory: Path | str) -> list[Path
     if df.empty:  # keep the year being compared to, even with no changes
         df = pd.DataFrame({"previous": [label], "section": [""], "text": [""]})
     path = Path(directory) / RUBRIC_CHANGES_FILE
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return [path]
+
+
+def rubric_years(params: Path | str, years: list[int]) -> pd.DataFrame:
+    """For each year whose rubric and the previous year's both lie beside ``params``
+    (``2018.yaml`` and ``2017.yaml``), whether the rubric changed in a way that can alter
+    scores (``kaohe.diff.is_substantive``: rewording the title or notes does not count), so a
+    unit's trend says which years' totals were made by different rules."""
+    from ..diff import diff_files, is_substantive
+
+    p = Path(params)
+    m = re.fullmatch(r"(\d{4})(.*)", p.stem)
+    rows = []
+    if m:
+        for year in sorted(set(years)):
+            new = p.with_name(f"{year}{m.group(2)}{p.suffix}")
+            old = p.with_name(f"{year - 1}{m.group(2)}{p.suffix}")
+            if not (new.exists() and old.exists()):
+                continue
+            n = sum(is_substantive(c) for c in diff_files(old, new))
+            rows.append({"year": year, "changed": n > 0, "n_changes": n})
+    return pd.DataFrame(rows, columns=["year", "changed", "n_changes"])
+
+
+def write_rubric_years(result: Run, params: Path | str, directory: Path | str) -> list[Path]:
+    """``rubric_years.csv`` for the years a unit report's trend shows: the history years
+    and this one; nothing when no year has both its rubric and the previous one."""
+    h = result.data.history
+    years = [int(y) for y in h["year"].dropna()] if len(h) and "year" in h else []
+    df = rubric_years(params, [*years, result.loaded.rubric.year])
+    if df.empty:
+        return []
+    path = Path(directory) / RUBRIC_YEARS_FILE
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return [path]
 
@@ -245,6 +283,7 @@ def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | No
     write_report_data(result, directory)
     write_robustness_table(result, directory)
     write_rubric_changes(params, directory)
+    write_rubric_years(result, params, directory)
     return result
 
 
