@@ -24,9 +24,7 @@ from excel_helpers import (
     ROOT,
     accounting,
     bundled,
-    changshou,
     fill,
-    mini,
     mini_rows,
     problems,
     template,
@@ -42,20 +40,6 @@ OBS_HEADER = ["unit_id", "indicator_id", "source", "item", "value", "note"]
 EVENT_HEADER = ["unit_id", "indicator_id", "type", "work", "value", "date", "description"]
 NAMES = {r["unit_id"]: r["name"] for r in bundled("units.csv")}
 R04 = [r for r in bundled("observations.csv") if r["indicator_id"] == "r04"]  # 区民政局's leaf
-
-
-@pytest.fixture()
-def ws(tmp_path, monkeypatch) -> Path:
-    changshou(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture()
-def mini_ws(tmp_path, monkeypatch) -> Path:
-    mini(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture()

@@ -25,7 +25,6 @@ from excel_helpers import (
     bundled,
     changshou,
     fill,
-    mini,
     mini_rows,
     template,
     write_csv,
@@ -41,20 +40,6 @@ from kaohe.rubric import load_rubric
 
 OBS_HEADER = ["unit_id", "indicator_id", "source", "item", "value", "note"]
 EVENT_HEADER = ["unit_id", "indicator_id", "type", "work", "value", "date", "description"]
-
-
-@pytest.fixture()
-def ws(tmp_path, monkeypatch) -> Path:
-    changshou(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture()
-def mini_ws(tmp_path, monkeypatch) -> Path:
-    mini(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def totals(params: Path, data: Path | None = None) -> pd.DataFrame:

@@ -124,7 +124,7 @@ def test_pages_and_relative_links():
     assert plan.page_name("fengcheng") == "fengcheng"
     assert plan.page_name("凤城街道").startswith("u-")  # not a plain slug: a stable hash
     assert plan.page_name("凤城街道") == plan.page_name("凤城街道")
-    pages = plan.pages(sy, PARAMS, Path("/tmp/x/data"), [("fengcheng", "凤城街道")])
+    pages = plan.pages(sy, PARAMS, Path("out/x/data"), [("fengcheng", "凤城街道")])
     bulletin, unit = pages
     assert str(bulletin.path) == "changshou-rural/2023/bulletin.html"
     assert bulletin.resources()["css"] == "../../static/kaohe.css"
