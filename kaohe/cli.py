@@ -244,11 +244,16 @@ def cmd_robustness(args: argparse.Namespace) -> int:
 EPILOG_BUILD = """示例：
   kaohe build params/*/*.yaml --out reports/
   kaohe build params/changshou-rural/2023.yaml --out reports/ --units fengcheng,yanjia
+  kaohe build params/*/*.yaml --out reports/ --executor dask --scheduler tcp://10.0.0.1:8786
+增量生成：输入（评分细则、数据、笔记本、kaohe 及依赖版本）未变的报告不重新生成；--force 全部重新生成。
+出错的报告不影响其他报告，出错的笔记本保存在 <方案>/<年度>/failed/ 下，最后列出全部出错项，退出码 1。
 输出：reports/index.html（全部报告）、reports/<方案>/<年度>/index.html、bulletin.html（通报）、
 units/<单位>.html（反馈）、data/（得分表和 provenance.json）、reports/static/kaohe.css。"""
 
 
 def _add_build_parser(sub) -> None:
+    from .report.worker import RESTART_EVERY
+
     b = sub.add_parser("build", help="生成考核结果通报和各单位反馈报告（HTML）",
                        description="对每个评分细则计分一次，生成考核结果通报、各单位考核结果反馈"
                                    "和索引页（HTML，不含代码）。",
@@ -260,6 +265,19 @@ def _add_build_parser(sub) -> None:
     b.add_argument("--notebooks", type=Path, default=None, help="报告笔记本目录（默认 notebooks/）")
     b.add_argument("--jobs", type=int, default=None,
                    help="同时生成的报告数（工作进程数，默认等于 CPU 核数；1 为逐份生成）")
+    b.add_argument("--fresh-kernels", action="store_true",
+                   help="每份报告启动新的内核（审计用；默认每个工作进程复用一个内核，每份报告后重置）")
+    b.add_argument("--restart-every", type=int, default=RESTART_EVERY, metavar="N",
+                   help=f"复用的内核每生成 N 份报告重启一次（默认 {RESTART_EVERY}）")
+    b.add_argument("--force", action="store_true", help="忽略上次生成的记录，全部重新生成")
+    b.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local：本机工作进程（默认）；dask：Dask 集群（须 --scheduler）")
+    b.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask 调度器地址，如 tcp://10.0.0.1:8786（各节点须以相同路径访问项目文件）")
+    b.add_argument("--batch", type=int, default=None, metavar="N",
+                   help="Dask 每个任务生成的报告数（默认 20）")
+    b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="显示进度条（默认仅在终端中显示；否则每 10 秒输出一行进度）")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -271,13 +289,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     units = [u.strip() for u in args.units.split(",") if u.strip()] if args.units else None
     try:
         result = build(args.params, args.out, notebooks=args.notebooks, units=units,
-                       jobs=args.jobs, log=lambda line: print(line, flush=True))
+                       jobs=args.jobs, fresh_kernels=args.fresh_kernels,
+                       restart_every=args.restart_every, executor=args.executor,
+                       scheduler=args.scheduler, batch=args.batch, force=args.force,
+                       progress=args.progress, log=lambda line: print(line, flush=True))
     except KaoheError as exc:
         _print_problems(exc)
         return 1
-    print(f"共生成 {result.reports} 份报告（通报 {result.bulletins} 份，单位反馈 {result.units} 份），"
-          f"写入 {args.out}，用时 {time.monotonic() - started:.1f} 秒；"
-          f"从 {args.out / 'index.html'} 打开。")
+    print(f"共 {result.reports} 份报告（通报 {result.bulletins} 份，单位反馈 {result.units} 份）："
+          f"本次生成 {result.rendered} 份，未变沿用 {result.kept} 份；写入 {args.out}，"
+          f"用时 {time.monotonic() - started:.1f} 秒；从 {args.out / 'index.html'} 打开。")
     if result.sample:
         print("注意：报告由示例数据生成，非真实考核结果。")
     return 0

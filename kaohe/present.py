@@ -34,6 +34,7 @@ from .report.html import (
     tag,
 )
 from .report.plan import bulletin_title
+from .report.views import unit_view
 from .rules.base import fmt
 from .rules.events import EFFECT_ZH
 
@@ -169,6 +170,11 @@ def provenance(doc: Doc) -> Fragment:
     ]
     for file, digest in sorted((p.get("data_sha256") or {}).items()):
         pairs.append((f"数据 {file} SHA-256", digest))
+    if doc.unit_id is not None:  # a unit report: its own input rows, not the whole files
+        mine = doc.data.unit_inputs
+        for _, r in mine[mine["unit_id"] == doc.unit_id].iterrows() if len(mine) else []:
+            pairs.append((f"本单位数据 {r['file']}", f"{int(r['rows'])}行，摘要 {r['sha256']}"))
+        pairs.append(("全部数据文件 SHA-256", "见本年度结果通报和 data/provenance.json"))
     hist = p.get("history") or {}
     if hist.get("source") == "computed":
         years = "、".join(str(x.get("year")) for x in hist.get("runs", []))
@@ -761,7 +767,7 @@ def feedback(data: ReportData, unit_id: str | None = None) -> Doc:
         unit_id = ids[0]
     if unit_id not in ids:
         raise KeyError(f"单位“{unit_id}”不在本年度考核单位中")
-    return Doc(data, unit_id)
+    return Doc(unit_view(data, unit_id), unit_id)
 
 
 def feedback_header(doc: Doc) -> Fragment:

@@ -28,6 +28,9 @@ from .errors import KaoheError, Problem, display_path
 from .rules import REGISTRY
 
 TOLERANCE = 1e-6
+# libyaml's safe loader when PyYAML was built with it (the same documents, ten times faster);
+# every report notebook loads its rubric, so this is on the path of every report.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Columns of the totals table: first-level and adjustment ids become columns beside them.
 RESERVED_IDS = frozenset({
@@ -279,7 +282,7 @@ def load_rubric(path: Path | str) -> LoadedRubric:
     except OSError as exc:
         raise KaoheError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}")]) from exc
     try:
-        raw = yaml.safe_load(raw_bytes.decode("utf-8-sig"))
+        raw = yaml.load(raw_bytes.decode("utf-8-sig"), Loader=_YAML_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = str(mark.line + 1) if mark is not None else ""

@@ -304,8 +304,9 @@ def test_self_check_and_trend_where_there_are_any(data):
 def test_names_from_data_are_escaped_in_sections(data):
     totals = data.totals.copy()
     totals.loc[totals["unit_id"] == "fengcheng", "name"] = "<b>凤城</b>"
-    doc = present.feedback(dataclasses.replace(data, totals=totals), "fengcheng")
-    html = present.feedback_header(doc).html + present.ranking_table(doc, "").html
+    changed = dataclasses.replace(data, totals=totals)
+    html = (present.feedback_header(present.feedback(changed, "fengcheng")).html
+            + present.ranking_table(present.bulletin(changed), "").html)
     assert "<b>" not in html and "&lt;b&gt;凤城&lt;/b&gt;" in html
 
 
@@ -387,16 +388,30 @@ class _Links(HTMLParser):
             self.links.append(a["href"])
 
 
-def _build(out: Path, jobs: int) -> None:
-    from kaohe.report.build import build
+# enough pages that jobs=2 starts two worker processes (kaohe.report.build.PAGES_PER_WORKER)
+BUILT_UNITS = {"yuntai", "fengcheng", "yanjia", "jiangnan", "duzhou", "xinshi", "bake",
+               "puti", "dandu"}
 
-    result = build([PARAMS], out, units={"yuntai"}, jobs=jobs)
-    assert (result.bulletins, result.units, result.sample) == (1, 1, True)
+
+def _build(out: Path, jobs: int) -> None:
+    from kaohe.report.build import _workers, build
+
+    assert _workers(jobs, len(BUILT_UNITS) + 1) == jobs
+    result = build([PARAMS], out, units=BUILT_UNITS, jobs=jobs)
+    assert (result.bulletins, result.units, result.sample) == (1, len(BUILT_UNITS), True)
+    assert (result.rendered, result.kept, result.failed) == (len(BUILT_UNITS) + 1, 0, 0)
+
+
+def published(out: Path) -> list[Path]:
+    """The files of a build a reader gets (not the build records under .kaohe/)."""
+    return sorted(p.relative_to(out) for p in out.rglob("*")
+                  if p.is_file() and ".kaohe" not in p.relative_to(out).parts)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """Two builds of the same inputs: one page after another, and in two worker processes."""
+    """Two builds of the same inputs: one page after another in this process, and in two
+    worker processes."""
     a, b = tmp_path_factory.mktemp("build-a"), tmp_path_factory.mktemp("build-b")
     _build(a, jobs=1)
     _build(b, jobs=2)
@@ -405,8 +420,7 @@ def built(tmp_path_factory):
 
 def test_two_builds_are_byte_identical(built):
     a, b = built
-    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    files_a, files_b = published(a), published(b)
     assert files_a == files_b
     assert Path("changshou-rural/2023/bulletin.html") in files_a
     different = [f for f in files_a if (a / f).read_bytes() != (b / f).read_bytes()]
@@ -442,7 +456,7 @@ def test_build_links_resolve_from_the_file_system(built):
     pages = sorted(out.rglob("*.html"))
     assert {p.relative_to(out).as_posix() for p in pages} == {
         "index.html", "changshou-rural/2023/index.html", "changshou-rural/2023/bulletin.html",
-        "changshou-rural/2023/units/yuntai.html"}
+        *(f"changshou-rural/2023/units/{u}.html" for u in BUILT_UNITS)}
     for page in pages:
         parser = _Links()
         parser.feed(page.read_text(encoding="utf-8"))
@@ -454,5 +468,5 @@ def test_build_links_resolve_from_the_file_system(built):
     assert 'href="units/yuntai.html"' in sy_index
     assert "未生成" in sy_index  # units not built this time are listed without a link
     top = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="changshou-rural/2023/index.html"' in top and "1/19" in top
+    assert 'href="changshou-rural/2023/index.html"' in top and f"{len(BUILT_UNITS)}/19" in top
     assert "<h2>中共重庆市长寿区委农村工作暨实施乡村振兴战略领导小组办公室（changshou-rural）</h2>" in top

@@ -1,10 +1,27 @@
-"""``kaohe build``: score each scheme-year once, execute its notebooks, export HTML pages
-and write the index pages. The same inputs give byte-identical output trees."""
+"""``kaohe build``: score each scheme-year once, render its pages, write the index pages.
+
+The flow, one way: rubric + data → score tables (``data/``) → page keys → pages to render
+→ executor (warm kernels in worker processes, or a Dask cluster) → HTML written by this
+process alone, atomically → index pages.
+
+- Incremental: a scheme-year is scored again only when its inputs changed, and a page is
+  rendered again only when its key changed (``kaohe.report.keys``); ``force`` renders all.
+- Fault-isolated: a failing page does not stop the others; its notebook is kept under
+  ``<scheme>/<key>/failed/`` with papermill's error cell, its old page is removed, and
+  the build ends with every failure listed.
+- Atomic: every file is written to a temporary name and moved into place
+  (``kaohe.report.files``), so a build killed at any moment leaves whole files.
+
+The same inputs give byte-identical output trees whatever the executor, the number of
+jobs, the order pages ran in, or whether kernels were fresh or reused.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -13,11 +30,19 @@ from pathlib import Path
 from ..errors import KaoheError, Problem, display_path
 from ..pipeline import Run
 from ..rubric import load_rubric
-from . import index
+from . import files, index, keys
 from .data import prepare, read_scores
-from .execute import execute
-from .export import STATIC, Exporter
+from .executors import Executor, make_executor
+from .export import STATIC
 from .plan import STYLESHEET, TOP_INDEX, SchemeYear, pages
+from .progress import Progress
+from .views import unit_digests
+from .worker import RESTART_EVERY, PageResult, PageTask, RenderOptions
+
+STATE_DIR = ".kaohe"  # build records, outside the published pages
+FAILED_DIR = "failed"  # notebooks of pages that failed, per scheme-year
+PAGES_PER_WORKER = 8  # ours: pages that justify starting one more worker process
+CHECKPOINT_SECONDS = 30.0  # how often build records are saved during a long scheme-year
 
 
 def default_notebooks() -> Path:
@@ -30,17 +55,39 @@ def default_notebooks() -> Path:
 
 @dataclass
 class BuildResult:
-    """What a build wrote: pages per kind, and the scheme-years built."""
+    """What a build did: pages per kind, how many were rendered, kept or failed."""
 
     out: Path
     scheme_years: list[str] = field(default_factory=list)
     bulletins: int = 0
     units: int = 0
+    rendered: int = 0
+    kept: int = 0
+    failed: int = 0
+    scored: int = 0  # scheme-years scored (the others' score tables were unchanged)
     sample: bool = False
 
     @property
     def reports(self) -> int:
         return self.bulletins + self.units
+
+
+@dataclass
+class _SchemeYearBuild:
+    """One scheme-year in a build: its record and the pages still being rendered."""
+
+    sy: SchemeYear
+    path: Path
+    state: dict
+    state_path: Path
+    planned: set[str]
+    pending: int = 0
+    changed: bool = False  # anything written: the index page is written again
+    saved_at: float = field(default_factory=time.monotonic)
+
+    def save(self) -> None:
+        files.write_text(self.state_path, keys.state_text(self.state))
+        self.saved_at = time.monotonic()
 
 
 def _ordered(params: Sequence[Path]) -> list[Path]:
@@ -52,119 +99,210 @@ def _ordered(params: Sequence[Path]) -> list[Path]:
 
 def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | None = None,
           units: Collection[str] | None = None, jobs: int | None = 1,
+          fresh_kernels: bool = False, restart_every: int = RESTART_EVERY,
+          executor: str = "local", scheduler: str | None = None, batch: int | None = None,
+          force: bool = False, progress: bool | None = None,
           log: Callable[[str], None] = lambda _: None) -> BuildResult:
     """Build the bulletin and the unit reports of every rubric file into ``out``.
 
     ``units`` limits the unit reports to those ids (the bulletin is always built).
-    ``jobs`` pages are rendered at once in worker processes (None: one per core). A page
-    that fails does not stop the others; every failure is reported at the end."""
+    ``jobs`` worker processes render pages (None: one per core), each with a warm kernel
+    restarted every ``restart_every`` pages (``fresh_kernels``: a new kernel per page).
+    ``executor="dask"`` sends batches of ``batch`` pages to the Dask scheduler at
+    ``scheduler`` instead. ``progress``: a progress bar (None: on a terminal only; plain
+    lines through ``log`` otherwise)."""
     out = Path(out)
     nb_dir = notebooks or default_notebooks()
     for name in ("bulletin.ipynb", "unit.ipynb"):
         if not (nb_dir / name).exists():
             raise KaoheError([Problem(display_path(nb_dir / name), "", "", "找不到报告笔记本")])
-    files = _ordered([Path(p) for p in params])
+    paths = _ordered([Path(p) for p in params])
     wanted = set(units) if units else None
     if wanted is not None:
-        _check_units(files, wanted)
+        _check_units(paths, wanted)
     out.mkdir(parents=True, exist_ok=True)
-    (out / STYLESHEET).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(STATIC / "kaohe.css", out / STYLESHEET)
-    exporter = Exporter()
-    runs: dict[str, Run] = {}
+    files.sweep(out)  # temporary files of a build that was killed
+    files.write_bytes(out / STYLESHEET, (STATIC / "kaohe.css").read_bytes())
+    notebook_sha = {name: hashlib.sha256((nb_dir / name).read_bytes()).hexdigest()
+                    for name in ("bulletin.ipynb", "unit.ipynb")}
+    options = RenderOptions(fresh=fresh_kernels, restart_every=restart_every,
+                            cwd=str(Path.cwd()))
     result = BuildResult(out)
     failures: list[Problem] = []
-    pool = _pool(jobs)
-    try:
-        _build_files(files, out, nb_dir, wanted, runs, result, failures, pool, exporter, log)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    runs: dict[str, Run] = {}
+    builds: dict[str, _SchemeYearBuild] = {}
+    owner: dict[str, _SchemeYearBuild] = {}  # page path → its scheme-year
+
+    def on_done(res: PageResult) -> None:
+        b = owner[res.path]
+        _write_page(out, b, res, failures, result)
+        b.pending -= 1
+        if b.pending == 0 or time.monotonic() - b.saved_at > CHECKPOINT_SECONDS:
+            b.save()
+        bar.advance(1)
+
+    planned: list[PageTask] = []
+    for path in paths:
+        b, tasks = _plan(path, out, nb_dir, notebook_sha, wanted, runs, force, result, log)
+        builds[str(b.sy.root)] = b
+        for t in tasks:
+            owner[t.path] = b
+        b.pending = len(tasks)
+        planned += tasks
+    bar = Progress(log, enabled=progress)
+    bar.add(len(planned))
+    if planned:
+        pool: Executor = make_executor(executor, jobs=_workers(jobs, len(planned)),
+                                       scheduler=scheduler, options=options, batch=batch)
+        try:
+            pool.submit(planned, on_done)
+            pool.drain(on_done)
+        finally:
+            pool.close()
+    bar.close()
+    for b in builds.values():
+        _finish(out, b, wanted, runs)
     index.write(out / TOP_INDEX, index.top_page(out))
+    result.failed = len({p.file for p in failures})
     if failures:
         raise KaoheError(failures)
     return result
 
 
-def _build_files(files, out, nb_dir, wanted, runs, result, failures, pool, exporter, log):
-    for path in files:
-        started = time.monotonic()
-        loaded = load_rubric(path)
-        sy = SchemeYear(loaded.rubric.scheme, path.stem, loaded.rubric.title)
-        root = out / sy.root
-        if (out / sy.data / "provenance.json").exists():
-            shutil.rmtree(root)  # a previous build of this scheme-year: no stale pages
-        prepare(path, out / sy.data, runs)
-        data = read_scores(out / sy.data, loaded.rubric)
-        chosen = [(u, n) for u, n in zip(data.totals["unit_id"], data.totals["name"],
-                                          strict=True) if wanted is None or u in wanted]
-        built: set[str] = set()
-        tasks = [(nb_dir / page.notebook, page.parameters, page.title, out / page.path,
-                  page.resources()) for page in pages(sy, path, out / sy.data, chosen)]
-        for (_, _, _, target, _), problems in zip(tasks, _render_all(tasks, pool, exporter),
-                                                  strict=True):
-            if problems:
-                failures.extend(problems)
-            else:
-                built.add(str(target.relative_to(out).as_posix()))
-        index.write(out / sy.index, index.scheme_year_page(sy, data, built))
-        index.write(out / sy.data / index.MANIFEST, index.manifest(sy, data))
-        result.scheme_years.append(str(sy.root))
-        result.bulletins += 1
-        result.units += len(chosen)
-        result.sample |= data.sample
-        log(f"{sy.root}：通报 1 份，单位反馈 {len(chosen)} 份"
-            f"（{time.monotonic() - started:.1f} 秒）")
-
-
-# -- rendering pages, in this process or in worker processes --------------------------------
-
-_WORKER_EXPORTER: Exporter | None = None
-
-
-def _render(task) -> list[Problem]:
-    """Execute one page's notebook and write its HTML; the problems instead of raising, so
-    one failing report does not stop the others."""
-    global _WORKER_EXPORTER
-    if _WORKER_EXPORTER is None:
-        _WORKER_EXPORTER = Exporter()
-    return _render_with(task, _WORKER_EXPORTER)
-
-
-def _render_with(task, exporter: Exporter) -> list[Problem]:
-    notebook, parameters, title, target, resources = task
-    try:
-        nb = execute(notebook, parameters, title)
-        index.write(target, exporter.export(nb, resources))
-    except KaoheError as exc:
-        return list(exc.problems)
-    return []
-
-
-def _render_all(tasks, pool, exporter: Exporter):
-    if pool is None:
-        return [_render_with(t, exporter) for t in tasks]
-    return list(pool.map(_render, tasks))
-
-
-def _pool(jobs: int | None):
-    """Worker processes for ``jobs`` > 1. Spawned, not forked: each worker starts its own
-    kernels from its own process (kernels started from forked copies race for ports)."""
+def _workers(jobs: int | None, pages: int) -> int:
+    """Worker processes for ``pages``: at most ``jobs`` (None: one per core), and no more
+    than one per PAGES_PER_WORKER pages, since starting a worker and its kernel costs about
+    as much as that many pages (a one-page rebuild runs here, with no worker at all)."""
     n = jobs if jobs is not None else (os.cpu_count() or 1)
-    if n <= 1:
-        return None
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    return max(1, min(n, -(-pages // PAGES_PER_WORKER)))
 
 
-def _check_units(files: Sequence[Path], wanted: set[str]) -> None:
+def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
+          wanted: set[str] | None, runs: dict[str, Run], force: bool, result: BuildResult,
+          log: Callable[[str], None]) -> tuple[_SchemeYearBuild, list[PageTask]]:
+    """Score the scheme-year if its inputs changed; the pages whose key changed."""
+    from ..dataset import default_data_dir
+
+    loaded = load_rubric(path)
+    sy = SchemeYear(loaded.rubric.scheme, path.stem, loaded.rubric.title)
+    state_path = out / STATE_DIR / sy.scheme / f"{sy.key}.json"
+    state = keys.read_state(state_path)
+    data_dir = out / sy.data
+    ikey = keys.inputs_key(path, default_data_dir(path, loaded.rubric))
+    b = _SchemeYearBuild(sy, path, state, state_path, planned=set())
+    if force or state.get("inputs") != ikey or not (data_dir / "provenance.json").exists():
+        started = time.monotonic()
+        _score(path, data_dir, runs)
+        data = read_scores(data_dir, loaded.rubric)
+        score_files = sorted(p for p in data_dir.iterdir() if p.is_file()
+                             and p.name not in (index.MANIFEST,))
+        state.update(inputs=ikey, units=[[u, n] for u, n in zip(
+            data.totals["unit_id"], data.totals["name"], strict=True)],
+            digests=unit_digests(data), bulletin=keys.files_digest(score_files),
+            sample=data.sample)
+        state.setdefault("pages", {})
+        b.changed = True
+        b.save()
+        result.scored += 1
+        log(f"{sy.root}：已计分（{time.monotonic() - started:.1f} 秒）")
+    chosen = [(u, n) for u, n in state["units"] if wanted is None or u in wanted]
+    tasks = []
+    for page in pages(sy, path, data_dir, chosen):
+        rel = str(page.path)
+        b.planned.add(rel)
+        unit = page.parameters.get("unit_id")
+        digest = state["bulletin"] if unit is None else state["digests"][unit]
+        resources = page.resources()
+        key = keys.page_key(notebook_sha[page.notebook], page.parameters, resources, digest)
+        if not force and state["pages"].get(rel) == key and (out / rel).exists():
+            result.kept += 1
+            continue
+        tasks.append(PageTask(str(nb_dir / page.notebook), page.parameters, page.title,
+                              resources, rel, key))
+    result.scheme_years.append(str(sy.root))
+    result.bulletins += 1
+    result.units += len(chosen)
+    result.sample |= bool(state.get("sample"))
+    return b, tasks
+
+
+def _score(path: Path, data_dir: Path, runs: dict[str, Run]) -> None:
+    """Score into a staging directory, then move each table into ``data_dir`` atomically
+    and remove tables the new scores no longer have."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=files.TMP_PREFIX, dir=data_dir.parent))
+    try:
+        prepare(path, staging, runs)
+        new = {p.name for p in staging.iterdir()}
+        for p in sorted(staging.iterdir()):
+            os.replace(p, data_dir / p.name)
+        for p in data_dir.iterdir():
+            if p.is_file() and p.name not in new and p.name != index.MANIFEST:
+                p.unlink()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _failed_path(out: Path, page: str) -> Path:
+    """``<scheme>/<key>/units/x.html`` → ``<scheme>/<key>/failed/units/x.ipynb``."""
+    parts = Path(page).parts
+    return out.joinpath(*parts[:2], FAILED_DIR, *parts[2:]).with_suffix(".ipynb")
+
+
+def _write_page(out: Path, b: _SchemeYearBuild, res: PageResult, failures: list[Problem],
+                result: BuildResult) -> None:
+    """Write a rendered page (or record its failure) and its key."""
+    target = out / res.path
+    failed = _failed_path(out, res.path)
+    b.changed = True
+    if res.ok:
+        files.write_text(target, res.html)
+        b.state["pages"][res.path] = res.key
+        if failed.exists():
+            failed.unlink()
+        result.rendered += 1
+        return
+    failures.extend(res.problems)
+    b.state["pages"].pop(res.path, None)
+    if target.exists():  # an old page would show last build's numbers as this build's
+        target.unlink()
+    if res.failed_notebook is not None:
+        files.write_text(failed, res.failed_notebook)
+        failures.append(Problem(display_path(failed), "", "",
+                                "保留了出错的笔记本（含 papermill 的出错说明），可在 JupyterLab 中打开查看"))
+
+
+def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None,
+            runs: dict[str, Run]) -> None:
+    """Remove pages of units no longer in the data; write the scheme-year's index page."""
+    root = out / b.sy.root
+    if wanted is None:
+        for page in sorted((root / "units").glob("*.html")):
+            rel = page.relative_to(out).as_posix()
+            if rel not in b.planned:
+                page.unlink()
+                b.changed = True
+        for rel in [p for p in b.state["pages"] if p not in b.planned]:
+            b.state["pages"].pop(rel)
+    index_path = out / b.sy.index
+    if not b.changed and index_path.exists():
+        return
+    loaded = load_rubric(b.path)
+    data = read_scores(out / b.sy.data, loaded.rubric)
+    built = {p for p in b.planned if (out / p).exists()}
+    built |= {p.relative_to(out).as_posix() for p in (root / "units").glob("*.html")} \
+        if (root / "units").is_dir() else set()
+    index.write(index_path, index.scheme_year_page(b.sy, data, built))
+    index.write(out / b.sy.data / index.MANIFEST, index.manifest(b.sy, data))
+    b.save()
+
+
+def _check_units(paths: Sequence[Path], wanted: set[str]) -> None:
     """Every id given with --units must be a unit of at least one scheme-year built."""
     from ..dataset import default_data_dir, read_csv_text
 
     seen: set[str] = set()
-    for path in files:
+    for path in paths:
         loaded = load_rubric(path)
         units_csv = default_data_dir(path, loaded.rubric) / "units.csv"
         if units_csv.exists():

@@ -27,6 +27,7 @@ HISTORY_FILE = "history_used.csv"
 ROBUSTNESS_FILE = "robustness.csv"  # kaohe.robustness defaults: how firm each rank is
 RUBRIC_CHANGES_FILE = "rubric_changes.csv"  # kaohe.diff against the previous year's rubric
 RUBRIC_YEARS_FILE = "rubric_years.csv"  # per trend year: did the rubric change from the year before
+UNIT_INPUTS_FILE = "unit_inputs.csv"  # per unit and data file: its rows and their digest
 # How far back a report looks for earlier years' rubrics when the data has no history.
 TREND_YEARS = 5
 
@@ -57,6 +58,7 @@ class ReportData:
     robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
     rubric_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     rubric_years: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unit_inputs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def sample(self) -> bool:
@@ -148,8 +150,9 @@ def read_scores(directory: Path | str, rubric: Rubric) -> ReportData:
     rubric_changes = _read(d / RUBRIC_CHANGES_FILE)
     rubric_years = _typed(_read(d / RUBRIC_YEARS_FILE), bools=["changed"],
                           ints=["year", "n_changes"])
+    unit_inputs = _typed(_read(d / UNIT_INPUTS_FILE), ints=["rows"])
     return ReportData(rubric, provenance, totals, details, lines, nodes, flags, self_check,
-                      history, robustness, rubric_changes, rubric_years)
+                      history, robustness, rubric_changes, rubric_years, unit_inputs)
 
 
 def previous_params(params: Path | str) -> Path | None:
@@ -266,10 +269,17 @@ def with_history(result: Run, params: Path | str, runs: dict[str, Run]) -> Run:
 
 
 def write_report_data(result: Run, directory: Path | str) -> list[Path]:
-    """The score tables with exact floats, so a report rounds a total as the ranking did."""
+    """The score tables with exact floats, so a report rounds a total as the ranking did,
+    and each unit's input rows digest (``unit_inputs.csv``) for its report's provenance."""
     from ..pipeline import write_scores
+    from ..schemas import TABLES
+    from .views import unit_inputs
 
-    return write_scores(result, directory, float_format=None)
+    written = write_scores(result, directory, float_format=None)
+    df = unit_inputs(result.data.tables, {name: t.file for name, t in TABLES.items()})
+    path = Path(directory) / UNIT_INPUTS_FILE
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return [*written, path]
 
 
 def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | None = None) -> Run:

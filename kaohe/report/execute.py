@@ -65,17 +65,19 @@ def clean(nb):
 
 
 def execute(notebook: Path, parameters: dict, what: str, timeout: int = 600,
-            cwd: Path | None = None):
+            cwd: Path | None = None, failed: Path | None = None):
     """Run ``notebook`` with ``parameters`` in a fresh kernel; the cleaned, checked result.
     ``cwd`` is the kernel's working directory (the notebook's own directory gives the
-    default parameters' relative paths the meaning they have in JupyterLab)."""
+    default parameters' relative paths the meaning they have in JupyterLab). A notebook
+    that fails is written to ``failed`` when given (papermill adds its error cell)."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     where = display_path(notebook)
     try:
         nb = papermill.execute_notebook(
-            str(notebook), None, parameters=parameters, kernel_name="python3",
+            str(notebook), str(failed) if failed else None, parameters=parameters,
+            kernel_name="python3",
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             cwd=str(cwd) if cwd is not None else None,
             execution_timeout=timeout, kernel_manager_class=NativeKernelManager,
@@ -87,4 +89,6 @@ def execute(notebook: Path, parameters: dict, what: str, timeout: int = 600,
     problems = output_problems(nb, where)
     if problems:
         raise KaoheError(problems)
+    if failed is not None and failed.exists():
+        failed.unlink()  # papermill saved the successful run there too
     return clean(nb)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import files
 from .data import ReportData
 from .html import num
 from .plan import STYLESHEET, TOP_INDEX, SchemeYear, bulletin_title, relative
@@ -104,8 +105,8 @@ def top_page(out: Path) -> str:
 
 
 def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
+    """Write a page atomically (``kaohe.report.files``)."""
+    files.write_text(path, text)
     return path
 
 

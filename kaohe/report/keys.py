@@ -1,0 +1,92 @@
+"""Build keys: when a report can be kept from the previous build.
+
+A page's key is a SHA-256 over everything its HTML is made from:
+
+- the code: every file of the ``kaohe`` package (modules, templates, stylesheet) and the
+  name and version of every installed distribution (``code_fingerprint``);
+- its notebook's bytes, its parameters and the page resources (title, links);
+- the data it reads: for a unit report, the digest of its unit view
+  (``kaohe.report.views``); for a bulletin, the bytes of every score table.
+
+A scheme-year is scored again only when its ``inputs_key`` changes: the code, every rubric
+of its scheme folder and every file under its scheme's data folder (earlier years feed the
+trend and the two-year rules, periods feed the year).
+
+Keys and digests are kept in ``.kaohe/<scheme>/<key>.json`` under the output directory
+(outside the published pages), written after the pages they describe, so a page recorded
+there is always the page of that key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1]  # kaohe/
+# Files of the package that make reports (bytecode caches are not).
+_CODE_SUFFIXES = {".py", ".j2", ".css", ".tpl", ".json", ".html"}
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """The package's files and the installed distributions' versions, hashed."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
+            h.update(path.relative_to(PACKAGE).as_posix().encode())
+            h.update(_file_digest(path).encode())
+    dists = sorted({(d.metadata["Name"] or "").lower(): d.version
+                    for d in metadata.distributions()}.items())
+    h.update(json.dumps(dists).encode())
+    return h.hexdigest()
+
+
+def files_digest(paths: list[Path], root: Path | None = None) -> str:
+    """Names (relative to ``root``) and contents of ``paths``, in sorted order."""
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        name = p.relative_to(root).as_posix() if root else p.name
+        h.update(name.encode() + b"\0" + _file_digest(p).encode())
+    return h.hexdigest()
+
+
+def inputs_key(params: Path, data_dir: Path) -> str:
+    """What a scheme-year's scores depend on (see the module docstring)."""
+    rubrics = sorted(params.resolve().parent.glob("*.yaml"))
+    data_root = data_dir.resolve().parent
+    data = sorted(p for p in data_root.rglob("*") if p.is_file()) if data_root.is_dir() else []
+    return hashlib.sha256("\0".join([
+        code_fingerprint(), files_digest(rubrics), files_digest(data, data_root)]).encode()
+    ).hexdigest()
+
+
+def page_key(notebook_sha: str, parameters: dict, resources: dict, data_digest: str) -> str:
+    """A page's key from its notebook's digest, parameters, resources and data digest."""
+    doc = json.dumps({"code": code_fingerprint(), "notebook": notebook_sha,
+                      "parameters": parameters, "resources": resources, "data": data_digest},
+                     ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(doc.encode()).hexdigest()
+
+
+def read_state(path: Path) -> dict:
+    """The previous build's record for a scheme-year (empty when none or unreadable)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def state_text(state: dict) -> str:
+    return json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
