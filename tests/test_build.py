@@ -313,3 +313,37 @@ def test_progress_prints_plain_lines_off_a_terminal():
         bar.advance()
     bar.close()
     assert lines[-1].startswith("进度 4/4（100%），已用 ")
+
+
+def test_atomic_writes_keep_the_old_file_and_sweep_removes_leftovers(tmp_path):
+    from kaohe.report import files
+
+    target = tmp_path / "a" / "page.html"
+    files.write_text(target, "旧")
+    with pytest.raises(RuntimeError), files.atomic_path(target) as tmp:
+        tmp.write_text("半", encoding="utf-8")
+        raise RuntimeError("killed")
+    assert target.read_text(encoding="utf-8") == "旧"
+    assert [p.name for p in target.parent.iterdir()] == ["page.html"]
+    # what a SIGKILL leaves: a temporary file and a staging directory with tables in it
+    (tmp_path / "a" / f"{files.TMP_PREFIX}x.html").write_text("半", encoding="utf-8")
+    staging = tmp_path / f"{files.TMP_PREFIX}data"
+    staging.mkdir()
+    (staging / "totals.csv").write_text("unit_id\n", encoding="utf-8")
+    assert files.sweep(tmp_path) == 2
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        "a", "a/page.html"]
+
+
+def test_a_warm_kernel_reads_a_scheme_year_once_until_its_files_change(tmp_path):
+    from kaohe.report import data as report_data
+    from kaohe.report import files
+
+    params = ROOT / "params" / SCHEME / "2023.yaml"
+    prepare(params, tmp_path)
+    first = report_data.load(params, tmp_path)
+    assert report_data.load(params, tmp_path) is first
+    totals = tmp_path / "totals.csv"
+    files.write_bytes(totals, totals.read_bytes().replace("凤城街道".encode(), "凤城".encode()))
+    again = report_data.load(params, tmp_path)
+    assert again is not first and "凤城" in set(again.totals["name"])

@@ -161,7 +161,7 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
             pool.close()
     bar.close()
     for b in builds.values():
-        _finish(out, b, wanted, runs)
+        _finish(out, b, wanted)
     index.write(out / TOP_INDEX, index.top_page(out))
     result.failed = len({p.file for p in failures})
     if failures:
@@ -272,8 +272,7 @@ def _write_page(out: Path, b: _SchemeYearBuild, res: PageResult, failures: list[
                                 "保留了出错的笔记本（含 papermill 的出错说明），可在 JupyterLab 中打开查看"))
 
 
-def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None,
-            runs: dict[str, Run]) -> None:
+def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None) -> None:
     """Remove pages of units no longer in the data; write the scheme-year's index page."""
     root = out / b.sy.root
     if wanted is None:

@@ -59,6 +59,8 @@ class ReportData:
     rubric_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     rubric_years: pd.DataFrame = field(default_factory=pd.DataFrame)
     unit_inputs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # derived lookups, computed once (not an init field: dataclasses.replace starts afresh)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def sample(self) -> bool:
@@ -73,6 +75,23 @@ class ReportData:
 
     def group_labels(self) -> pd.Series:
         """The ranking group of each unit as a reader names it (unit kind names for 'kind')."""
+        if "labels" not in self._memo:
+            self._memo["labels"] = self._group_labels()
+        return self._memo["labels"].copy()
+
+    def rows_of(self, table: str, unit_id: str) -> pd.DataFrame:
+        """``unit_id``'s rows of a score table, in table order (positions found once per
+        table, so one unit's rows cost the same in a year of 40,000 units)."""
+        df: pd.DataFrame = getattr(self, table)
+        if df.empty or "unit_id" not in df.columns:
+            return df
+        key = ("rows", table)
+        if key not in self._memo:
+            self._memo[key] = df.groupby("unit_id", sort=False).indices
+        pos = self._memo[key].get(unit_id)
+        return df.iloc[pos] if pos is not None else df.iloc[0:0]
+
+    def _group_labels(self) -> pd.Series:
         within = self.rubric.results.ranking.within
         t = self.totals.set_index("unit_id")
         if not within:
@@ -297,17 +316,44 @@ def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | No
     return result
 
 
+# The scheme-year a warm report kernel read last (kaohe.report.kernel): its unit reports
+# follow each other, and each would otherwise read every table of the year again. Keyed on
+# the files' identity (inode, size, modification time), which a build's atomic writes change.
+_LAST: dict[tuple[str, str], tuple[tuple, ReportData]] = {}
+
+
+def _stamp(params: Path, scores_dir: Path) -> tuple:
+    paths = [params, *sorted(p for p in scores_dir.iterdir() if p.is_file())]
+    return tuple((p.name, s.st_ino, s.st_size, s.st_mtime_ns) for p in paths
+                 for s in [p.stat()])
+
+
 def load(params: Path | str, scores_dir: Path | str | None = None) -> ReportData:
     """What a notebook calls: the tables ``kaohe build`` wrote, or, with no scores directory
-    (an analyst running the notebook by hand), the same tables prepared in a temporary one."""
-    loaded = load_rubric(params)
+    (an analyst running the notebook by hand), the same tables prepared in a temporary one.
+
+    The last scheme-year read is kept while its files are unchanged, so the unit reports a
+    warm kernel runs one after another read the tables once. Reports never modify it."""
     if scores_dir is None:
+        loaded = load_rubric(params)
         with tempfile.TemporaryDirectory(prefix="kaohe-") as tmp:
             prepare(params, tmp)
             return read_scores(tmp, loaded.rubric)
+    key = (str(Path(params).resolve()), str(Path(scores_dir).resolve()))
+    try:
+        stamp = _stamp(Path(params), Path(scores_dir))
+    except OSError:
+        stamp = None
+    hit = _LAST.get(key)
+    if stamp is not None and hit is not None and hit[0] == stamp:
+        return hit[1]
+    loaded = load_rubric(params)
     data = read_scores(scores_dir, loaded.rubric)
     if data.provenance.get("rubric_sha256") != loaded.sha256:
         raise KaoheError([Problem(loaded.path, "", "",
                                   f"评分细则在生成得分表（{display_path(scores_dir)}）之后已修改："
                                   "请重新运行 kaohe build")])
+    _LAST.clear()
+    if stamp is not None:
+        _LAST[key] = (stamp, data)
     return data

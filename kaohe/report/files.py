@@ -9,6 +9,7 @@ Temporary names start with ``.kaohe-tmp-``; ``sweep`` removes those a killed bui
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,10 +54,15 @@ def write_text(target: Path | str, text: str) -> None:
 
 
 def sweep(root: Path | str) -> int:
-    """Remove the temporary files a killed build left under ``root``; how many."""
+    """Remove the temporary files and staging directories a killed build left under
+    ``root``; how many."""
     n = 0
-    for tmp in Path(root).rglob(f"{TMP_PREFIX}*"):
-        if tmp.is_file():
+    for tmp in sorted(Path(root).rglob(f"{TMP_PREFIX}*")):
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif tmp.exists():
             tmp.unlink()
-            n += 1
+        else:
+            continue  # inside a staging directory removed above
+        n += 1
     return n

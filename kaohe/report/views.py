@@ -53,26 +53,35 @@ def _own(df: pd.DataFrame, unit_id: str) -> pd.DataFrame:
     return df[df["unit_id"].to_numpy() == unit_id]
 
 
+def _group_of(data: ReportData, unit_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The unit's group: its identity rows of the totals and its first-level points, in
+    table order (found once per group and kept with ``data``)."""
+    labels = data.group_labels()
+    label = labels.loc[unit_id]
+    key = ("group", label)
+    if key not in data._memo:
+        peers = labels.index[labels.to_numpy() == label]
+        t = data.totals
+        n = data.nodes
+        top = n["node_id"].isin(data.top_ids).to_numpy() & n["unit_id"].isin(peers).to_numpy()
+        data._memo[key] = (t.loc[t["unit_id"].isin(peers).to_numpy(), identity_columns(data)],
+                           n.loc[top, PEER_NODE_COLUMNS])
+    return data._memo[key]
+
+
 def unit_view(data: ReportData, unit_id: str) -> ReportData:
     """The part of ``data`` that ``unit_id``'s feedback report shows."""
-    labels = data.group_labels()
-    peers = labels.index[labels.to_numpy() == labels.loc[unit_id]]
-    t = data.totals
-    in_group = t["unit_id"].isin(peers).to_numpy()
-    is_me = t["unit_id"].to_numpy() == unit_id
-    ident = identity_columns(data)
-    totals = pd.concat([t[is_me], t.loc[in_group & ~is_me, ident]])
-    totals = totals.loc[t.index[in_group]]  # the original order of the group
-    top = data.nodes["node_id"].isin(data.top_ids).to_numpy()
-    n_unit = data.nodes["unit_id"].to_numpy()
-    own_nodes = data.nodes[n_unit == unit_id]
-    peer_nodes = data.nodes.loc[top & (n_unit != unit_id) & data.nodes["unit_id"].isin(peers)
-                                .to_numpy(), PEER_NODE_COLUMNS]
-    nodes = pd.concat([own_nodes, peer_nodes]).sort_index(kind="mergesort")
+    ident, top = _group_of(data, unit_id)
+    own_totals = data.rows_of("totals", unit_id)
+    totals = pd.concat([own_totals, ident[ident["unit_id"].to_numpy() != unit_id]])
+    totals = totals.loc[ident.index]  # the original order of the group
+    own_nodes = data.rows_of("nodes", unit_id)
+    nodes = pd.concat([own_nodes, top[top["unit_id"].to_numpy() != unit_id]])
+    nodes = nodes.sort_index(kind="mergesort")
     return replace(
         data, provenance=unit_provenance(data.provenance), totals=totals, nodes=nodes,
         rubric_changes=pd.DataFrame(),
-        **{name: _own(getattr(data, name), unit_id) for name in OWN_TABLES})
+        **{name: data.rows_of(name, unit_id) for name in OWN_TABLES})
 
 
 # -- digests ------------------------------------------------------------------------------
