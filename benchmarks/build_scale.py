@@ -14,7 +14,9 @@ are N units; a temporary project, nothing in the repository is touched):
     unit reports and the index pages;
 (c) the same build again with nothing changed;
 (d) the same build after one unit's data changed (the note of one observation, so that
-    unit's reasons change and no other unit's numbers move).
+    unit's reasons change and no other unit's numbers move);
+(e) ``kaohe build --units <that unit>`` into an empty directory: one report and the
+    summaries (scoring, bulletin, index pages) built from nothing, to compare (d) with.
 
 It prints each time, the ratio a/b, what one plain report and the bulletin cost (for
 comparing d with "one report plus the summaries"), and the largest unit report.
@@ -150,10 +152,10 @@ def plain_bulletin(project: Path, scores: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def kaohe_build(project: Path, out: Path, jobs: int) -> float:
+def kaohe_build(project: Path, out: Path, jobs: int, *extra: str) -> float:
     params = project / "params" / SCHEME / f"{YEAR}.yaml"
     return timed([str(BIN / "kaohe"), "build", str(params), "--out", str(out), "--jobs",
-                  str(jobs), "--no-progress"], project)
+                  str(jobs), "--no-progress", *extra], project)
 
 
 def memory_run(project: Path, out: Path, jobs: int, n: int) -> list[tuple[float, int, float]]:
@@ -246,6 +248,9 @@ def main() -> int:
         rewritten = sorted(n for n in after if after[n] != before.get(n))
         print(f"(d) rebuild after one unit's data changed ({unit}): {d:.2f} s; pages written: "
               f"{', '.join(rewritten)}")
+        e = kaohe_build(project, tmp / "one", args.jobs, "--units", unit)
+        print(f"(e) kaohe build --units {unit} into an empty directory (scoring, that unit's "
+              f"report, the bulletin, the index pages): {e:.2f} s; d/e = {d / e:.2f}")
         if not args.skip_plain:
             one = a / len(units)
             print(f"    one plain report {one:.2f} s + plain bulletin {bull:.2f} s = "

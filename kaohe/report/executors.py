@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from ..errors import KaoheError, Problem
-from .worker import PageResult, PageTask, RenderOptions, render_batch
+from .worker import PageResult, PageTask, RenderOptions, close_local, render_batch
 
 OnDone = Callable[[PageResult], None]
 DASK_BATCH = 20  # ours: pages per Dask task (a task costs a scheduler round trip)
@@ -52,12 +52,7 @@ class InProcess:
         pass
 
     def close(self) -> None:
-        from .worker import _LOCAL
-
-        r = getattr(_LOCAL, "renderer", None)
-        if r is not None:
-            r.close()
-            _LOCAL.renderer = None
+        close_local()
 
 
 class _Futures:

@@ -127,6 +127,14 @@ def render_batch(tasks: list[PageTask], options: RenderOptions) -> list[PageResu
     return [r.render(t) for t in tasks]
 
 
+def close_local() -> None:
+    """Stop this thread's renderer and its kernel (the build process's, after a build)."""
+    r = getattr(_LOCAL, "renderer", None)
+    if r is not None:
+        r.close()
+        _LOCAL.renderer = None
+
+
 @atexit.register
 def _stop_kernels() -> None:
     for r in _ALL:
