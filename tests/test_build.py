@@ -228,14 +228,20 @@ def test_a_failing_page_keeps_its_notebook_and_the_others_are_built(project):
 
 
 def test_cli_exits_non_zero_with_the_list_of_failures(project):
+    """Through the command line, with a fresh kernel per page (the audited path)."""
     _break_unit_notebook(project, "duzhou")
     proc = subprocess.run(
         [sys.executable, "-m", "kaohe", "build", str(_params(project)), "--out",
          str(project / "out"), "--units", ",".join(UNITS), "--jobs", "1", "--notebooks",
-         str(project / "notebooks")], capture_output=True, text=True, cwd=project)
+         str(project / "notebooks"), "--fresh-kernels"], capture_output=True, text=True,
+        cwd=project)
     assert proc.returncode == 1
     assert "故意出错" in proc.stdout + proc.stderr
     assert "failed/units/duzhou.ipynb" in proc.stdout + proc.stderr
+    kept = json.loads((project / "out" / SCHEME / "2023" / FAILED_DIR / "units" /
+                       "duzhou.ipynb").read_text(encoding="utf-8"))
+    assert "papermill-error-cell-tag" in kept["cells"][0]["metadata"]["tags"]
+    assert len(list((project / "out" / SCHEME / "2023" / "units").glob("*.html"))) == 3
 
 
 # -- a killed build ------------------------------------------------------------------------
