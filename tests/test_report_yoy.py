@@ -111,12 +111,6 @@ def test_sections_absent_without_their_files(data):
     assert present.robustness(present.feedback(bare, "zigong")) is None
 
 
-def published(out: Path) -> list[Path]:
-    """The files of a build a reader gets (not the build records under .kaohe/)."""
-    return sorted(p.relative_to(out) for p in out.rglob("*")
-                  if p.is_file() and ".kaohe" not in p.relative_to(out).parts)
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from kaohe.report.build import build
@@ -138,6 +132,8 @@ def test_built_pages_carry_the_sections_and_are_byte_identical(built):
     assert "评分细则变化" in bulletin and "kinds[0].cost 由0.5改为1" in bulletin
     assert "名次稳健性" in bulletin and "名次稳健性" in unit
     assert "本单位（本次第19名）名次在第18至第19名之间" in unit
+    from kaohe.report.build import published
+
     files = published(a)
     assert files == published(b)
     assert Path("sichuan-poverty/2017/data/robustness.csv") in files

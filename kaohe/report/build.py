@@ -24,14 +24,16 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import pandas as pd
 
 from ..errors import KaoheError, Problem, display_path
 from ..pipeline import Run
-from ..rubric import load_rubric
+from ..rubric import Rubric, load_rubric
 from . import files, index, keys
-from .data import prepare, read_scores
+from .data import ReportData, prepare, read_scores
 from .executors import Executor, make_executor
 from .export import STATIC
 from .plan import STYLESHEET, TOP_INDEX, SchemeYear, pages
@@ -78,9 +80,11 @@ class _SchemeYearBuild:
 
     sy: SchemeYear
     path: Path
+    rubric: Rubric
     state: dict
     state_path: Path
     planned: set[str]
+    data: ReportData | None = None  # what the index page needs, when this build scored
     pending: int = 0
     changed: bool = False  # anything written: the index page is written again
     saved_at: float = field(default_factory=time.monotonic)
@@ -88,6 +92,12 @@ class _SchemeYearBuild:
     def save(self) -> None:
         files.write_text(self.state_path, keys.state_text(self.state))
         self.saved_at = time.monotonic()
+
+
+def published(out: Path) -> list[Path]:
+    """The files of a build a reader gets (relative paths): all but the build records."""
+    return sorted(p.relative_to(out) for p in out.rglob("*")
+                  if p.is_file() and STATE_DIR not in p.relative_to(out).parts)
 
 
 def _ordered(params: Sequence[Path]) -> list[Path]:
@@ -189,11 +199,12 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
     state = keys.read_state(state_path)
     data_dir = out / sy.data
     ikey = keys.inputs_key(path, default_data_dir(path, loaded.rubric))
-    b = _SchemeYearBuild(sy, path, state, state_path, planned=set())
+    b = _SchemeYearBuild(sy, path, loaded.rubric, state, state_path, planned=set())
     if force or state.get("inputs") != ikey or not (data_dir / "provenance.json").exists():
         started = time.monotonic()
         _score(path, data_dir, runs)
         data = read_scores(data_dir, loaded.rubric)
+        b.data = _index_part(data)
         score_files = sorted(p for p in data_dir.iterdir() if p.is_file()
                              and p.name not in (index.MANIFEST,))
         state.update(inputs=ikey, units=[[u, n] for u, n in zip(
@@ -224,6 +235,15 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
     result.units += len(chosen)
     result.sample |= bool(state.get("sample"))
     return b, tasks
+
+
+def _index_part(data: ReportData) -> ReportData:
+    """The totals and provenance the index page shows; the large tables are let go while
+    the pages render."""
+    empty = pd.DataFrame()
+    return replace(data, details=empty, lines=empty, nodes=empty, flags=empty,
+                   self_check=empty, history=empty, robustness=empty, rubric_changes=empty,
+                   rubric_years=empty, unit_inputs=empty)
 
 
 def _score(path: Path, data_dir: Path, runs: dict[str, Run]) -> None:
@@ -286,8 +306,7 @@ def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None) -> None:
     index_path = out / b.sy.index
     if not b.changed and index_path.exists():
         return
-    loaded = load_rubric(b.path)
-    data = read_scores(out / b.sy.data, loaded.rubric)
+    data = b.data if b.data is not None else read_scores(out / b.sy.data, b.rubric)
     built = {p for p in b.planned if (out / p).exists()}
     built |= {p.relative_to(out).as_posix() for p in (root / "units").glob("*.html")} \
         if (root / "units").is_dir() else set()
