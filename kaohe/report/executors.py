@@ -56,10 +56,21 @@ class InProcess:
 
 
 class _Futures:
-    """Pending futures of batches; results handed back as they complete."""
+    """Pending futures of batches; results handed back as they complete. A subclass says
+    how one batch is started (``_start``) and how to wait for the rest (``drain``)."""
+
+    batch: int = 1
 
     def __init__(self) -> None:
         self.pending: dict = {}  # future → its batch
+
+    def _start(self, batch: list[PageTask]):
+        raise NotImplementedError
+
+    def submit(self, tasks: list[PageTask], on_done: OnDone) -> None:
+        for b in batches(tasks, self.batch):
+            self.pending[self._start(b)] = b
+        self.collect([f for f in list(self.pending) if f.done()], on_done)
 
     def collect(self, done: Iterable, on_done: OnDone) -> None:
         for fut in done:
@@ -87,10 +98,8 @@ class ProcessPool(_Futures):
         self.pool = ProcessPoolExecutor(max_workers=jobs,
                                         mp_context=multiprocessing.get_context("spawn"))
 
-    def submit(self, tasks: list[PageTask], on_done: OnDone) -> None:
-        for b in batches(tasks, self.batch):
-            self.pending[self.pool.submit(render_batch, b, self.options)] = b
-        self.collect([f for f in list(self.pending) if f.done()], on_done)
+    def _start(self, batch: list[PageTask]):
+        return self.pool.submit(render_batch, batch, self.options)
 
     def drain(self, on_done: OnDone) -> None:
         from concurrent.futures import as_completed
@@ -120,11 +129,8 @@ class DaskCluster(_Futures):
             raise KaoheError([Problem("--scheduler", "", "",
                                       f"无法连接 Dask 调度器 {scheduler}：{exc}")]) from exc
 
-    def submit(self, tasks: list[PageTask], on_done: OnDone) -> None:
-        for b in batches(tasks, self.batch):
-            fut = self.client.submit(render_batch, b, self.options, pure=False)
-            self.pending[fut] = b
-        self.collect([f for f in list(self.pending) if f.done()], on_done)
+    def _start(self, batch: list[PageTask]):
+        return self.client.submit(render_batch, batch, self.options, pure=False)
 
     def drain(self, on_done: OnDone) -> None:
         from distributed import as_completed

@@ -127,12 +127,6 @@ class WarmKernel:
         self.stop()
         self.start()
 
-    def __enter__(self) -> WarmKernel:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
     # -- executing --------------------------------------------------------------------------
     def execute(self, notebook: Path, parameters: dict, what: str,
                 failed: Path | None = None):
