@@ -142,14 +142,50 @@ def test_unchanged_inputs_render_nothing_and_one_unit_renders_itself_and_the_bul
         assert after[f"{SCHEME}/2023/units/{u}.html"] == before[f"{SCHEME}/2023/units/{u}.html"]
 
 
+def _save_as_jupyterlab_would(nb_path: Path) -> None:
+    """Outputs, execution counts, cell metadata and notebook metadata, as after a run and a
+    save in JupyterLab; the markdown note edited too (it is not part of a page)."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for n, cell in enumerate(nb["cells"], start=1):
+        cell.setdefault("metadata", {})["collapsed"] = False
+        cell["metadata"]["execution"] = {"iopub.status.idle": "2026-11-27T10:00:00.000Z"}
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = n
+            cell["outputs"] = [{"output_type": "execute_result", "execution_count": n,
+                                "metadata": {}, "data": {"text/plain": [f"'{n}'"]}}]
+        else:
+            cell["source"] = ["# 单位考核结果反馈（已在 JupyterLab 中打开）\n"]
+    nb["metadata"]["language_info"] = {"name": "python", "version": "3.11.7"}
+    nb["metadata"]["widgets"] = {"state": {}}
+    nb_path.write_text(json.dumps(nb, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def test_a_changed_notebook_or_force_renders_again(project):
     _build(project)
     assert _build(project, force=True).rendered == len(UNITS) + 1
     nb = project / "notebooks" / "unit.ipynb"
-    nb.write_text(nb.read_text(encoding="utf-8").replace("单位考核结果反馈", "单位考核结果反馈 "),
-                  encoding="utf-8")
+    original = nb.read_bytes()
+    _save_as_jupyterlab_would(nb)
+    saved = _build(project)
+    assert (saved.rendered, saved.kept) == (0, len(UNITS) + 1)
+    nb.write_bytes(original)
+    assert _build(project).rendered == 0
+    cells = json.loads(original)
+    code = next(c for c in cells["cells"] if c["cell_type"] == "code"
+                and "parameters" not in c["metadata"].get("tags", []))
+    code["source"] = ["# 说明：本行只改代码单元格\n", *code["source"]]
+    nb.write_text(json.dumps(cells, ensure_ascii=False, indent=1), encoding="utf-8")
     again = _build(project)
     assert (again.rendered, again.kept, again.scored) == (len(UNITS), 1, 0)
+
+
+def test_a_notebook_saved_in_jupyterlab_gives_the_same_page_bytes(project):
+    """The key may ignore outputs and metadata only because the pages ignore them too."""
+    _build(project, units=UNITS[:1])
+    before = _pages(project / "out")
+    _save_as_jupyterlab_would(project / "notebooks" / "unit.ipynb")
+    _build(project, units=UNITS[:1], force=True)
+    assert _pages(project / "out") == before
 
 
 def test_unit_digest_is_the_digest_of_its_view_in_every_scheme(tmp_path):

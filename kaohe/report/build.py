@@ -18,7 +18,6 @@ jobs, the order pages ran in, or whether kernels were fresh or reused.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -133,7 +132,7 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
     out.mkdir(parents=True, exist_ok=True)
     files.sweep(out)  # temporary files of a build that was killed
     files.write_bytes(out / STYLESHEET, (STATIC / "kaohe.css").read_bytes())
-    notebook_sha = {name: hashlib.sha256((nb_dir / name).read_bytes()).hexdigest()
+    notebook_sha = {name: keys.notebook_digest(nb_dir / name)
                     for name in ("bulletin.ipynb", "unit.ipynb")}
     options = RenderOptions(fresh=fresh_kernels, restart_every=restart_every,
                             cwd=str(Path.cwd()))

@@ -4,7 +4,9 @@ A page's key is a SHA-256 over everything its HTML is made from:
 
 - the code: every file of the ``kaohe`` package (modules, templates, stylesheet) and the
   name and version of every installed distribution (``code_fingerprint``);
-- its notebook's bytes, its parameters and the page resources (title, links);
+- what its notebook runs (``notebook_digest``: code cells' sources and tags, not the file's
+  bytes, so opening and saving it in JupyterLab keeps every page), its parameters and the
+  page resources (title, links);
 - the data it reads: for a unit report, the digest of its unit view
   (``kaohe.report.views``); for a bulletin, the bytes of every score table.
 
@@ -24,6 +26,8 @@ import json
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+
+from ..errors import KaoheError, Problem, display_path
 
 PACKAGE = Path(__file__).resolve().parents[1]  # kaohe/
 # Files of the package that make reports (bytecode caches are not).
@@ -50,6 +54,28 @@ def code_fingerprint() -> str:
                     for d in metadata.distributions()}.items())
     h.update(json.dumps(dists).encode())
     return h.hexdigest()
+
+
+def notebook_digest(path: Path) -> str:
+    """What a report notebook runs: its code cells' sources and tags, in order.
+
+    Outputs, execution counts, cell ids, markdown notes (not part of a page) and the metadata
+    JupyterLab writes on save change no page, so they do not change a page's key: saving a
+    notebook after running it in JupyterLab renders nothing again."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = [{"source": _text(c.get("source", "")),
+                  "tags": list(c.get("metadata", {}).get("tags", []))}
+                 for c in nb["cells"] if c.get("cell_type") == "code"]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        raise KaoheError([Problem(display_path(path), "", "",
+                                  "报告笔记本无法读取：不是有效的 Jupyter 笔记本")]) from None
+    doc = json.dumps(cells, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(doc.encode()).hexdigest()
+
+
+def _text(source: str | list[str]) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def files_digest(paths: list[Path], root: Path | None = None) -> str:
