@@ -24,7 +24,17 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 
 FAMILY = "Noto Sans CJK SC"
-# Grade colours, best tier first; muted enough to print in grey.
+# One colour per grade name in every scheme (好 is the same green whether it is a scheme's
+# first grade or its second), muted enough to print in grey; bars also carry the grade in
+# words, so a black-and-white print loses nothing. Names not listed take TIER_COLOURS by
+# position.
+GRADE_COLOURS = {
+    "优": "#1d5e45", "优秀": "#1d5e45", "A": "#1d5e45",
+    "好": "#4b8f63", "良": "#4b8f63", "良好": "#4b8f63", "B": "#4b8f63",
+    "较好": "#3b6ea8", "合格": "#3b6ea8", "C": "#3b6ea8",
+    "一般": "#c9962b", "基本合格": "#c9962b", "D": "#c9962b",
+    "较差": "#b23a3a", "差": "#b23a3a", "不合格": "#b23a3a", "E": "#b23a3a",
+}
 TIER_COLOURS = ["#2f6f4f", "#3b6ea8", "#c9962b", "#b23a3a", "#6b4c8a", "#5f6b73"]
 PLAIN = "#3b6ea8"
 MEAN_COLOUR = "#222222"
@@ -38,6 +48,8 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titlesize": 10,
+    # User text (unit and indicator names) is text, never TeX: "$…$" must not become math.
+    "text.parse_math": False,
     "svg.fonttype": "path",
     "svg.hashsalt": "kaohe",
     "figure.dpi": 72,
@@ -142,12 +154,27 @@ def short(name: str, n: int = 14) -> str:
 
 
 def tier_colours(tiers: Sequence[str]) -> dict[str, str]:
-    return {t: TIER_COLOURS[i % len(TIER_COLOURS)] for i, t in enumerate(tiers)}
+    """Each grade's colour: by its name where known, else by its place in the scheme."""
+    return {t: GRADE_COLOURS.get(t, TIER_COLOURS[i % len(TIER_COLOURS)])
+            for i, t in enumerate(tiers)}
+
+
+def percent_label(share: float) -> str:
+    """A share as a percentage tick label, exact to one decimal (82.5, not 82)."""
+    text = f"{share * 100:.1f}"
+    return text[:-2] if text.endswith(".0") else text
 
 
 def ranked_bars(names: Sequence[str], totals: Sequence[float], grades: Sequence[str],
                 tiers: Sequence[str], label: str) -> str:
-    """Totals in rank order (first at the top), each bar in its grade's colour."""
+    """The ranking as inline SVG (see ``ranked_figure``)."""
+    return to_svg(ranked_figure(names, totals, grades, tiers), label)
+
+
+def ranked_figure(names: Sequence[str], totals: Sequence[float], grades: Sequence[str],
+                  tiers: Sequence[str]) -> Figure:
+    """Totals in rank order (first at the top), each bar in its grade's colour and the grade
+    written beside its total."""
     n = len(names)
     fig = _figure(6.6, 0.9 + 0.24 * n)
     with matplotlib.rc_context(RC):
@@ -161,10 +188,11 @@ def ranked_bars(names: Sequence[str], totals: Sequence[float], grades: Sequence[
         lo = float(np.floor((finite.min() - 2) / 5) * 5) if finite.size else 0.0
         lo = max(0.0, lo) if finite.size and finite.min() >= 0 else min(lo, 0.0)
         hi = float(finite.max()) if finite.size else 1.0
-        ax.set_xlim(lo, hi + max(1.0, (hi - lo) * 0.12))
-        for yi, v in zip(y, vals, strict=True):
+        ax.set_xlim(lo, hi + max(1.0, (hi - lo) * 0.2))
+        for yi, v, g in zip(y, vals, grades, strict=True):
             if np.isfinite(v):
-                ax.text(v + (hi - lo) * 0.01, yi, f"{v:.2f}", va="center", fontsize=7.5)
+                text = f"{v:.2f}（{g}）" if g in colours else f"{v:.2f}"
+                ax.text(v + (hi - lo) * 0.01, yi, text, va="center", fontsize=7.5)
         ax.set_xlabel(f"总分（横轴自{lo:g}分起）" if lo else "总分")
         ax.tick_params(axis="y", length=0)
         present = [t for t in tiers if t in set(grades)]
@@ -172,23 +200,36 @@ def ranked_bars(names: Sequence[str], totals: Sequence[float], grades: Sequence[
             handles = [matplotlib.patches.Patch(color=colours[t], label=t) for t in present]
             ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False,
                       title="等次", title_fontsize=8)
-    return to_svg(fig, label)
+    return fig
 
 
 def heatmap(rows: Sequence[str], cols: Sequence[str], shares: np.ndarray, label: str,
             annotate: bool = True) -> str:
+    """The heat map as inline SVG (see ``heatmap_figure``)."""
+    return to_svg(heatmap_figure(rows, cols, shares, annotate), label)
+
+
+def heatmap_figure(rows: Sequence[str], cols: Sequence[str], shares: np.ndarray,
+                   annotate: bool = True) -> Figure:
     """Units × first-level indicators, the share of points earned; blank where not scored.
     ``annotate`` writes each share in its cell (for a small scheme; the ranking tables carry
-    every number, and hundreds of numbers drawn as glyphs weigh hundreds of kilobytes)."""
+    every number, and hundreds of numbers drawn as glyphs weigh hundreds of kilobytes).
+
+    The scale stops at 100%: a share above it (points above an uncapped maximum) takes the
+    top colour and is marked "↑" in its cell and in the colour bar's label, so one unit's
+    275% cannot wash out everyone else's differences. A single column would only repeat the
+    totals, so it is refused (the caller shows the ranking instead)."""
     data = np.asarray(shares, dtype=float)
+    if data.ndim != 2 or data.shape[1] < 2:
+        raise ValueError("a heat map needs two or more indicators")
     fig = _figure(min(6.6, 1.6 + 0.95 * len(cols)), 0.9 + 0.24 * len(rows))
     with matplotlib.rc_context(RC):
         ax = fig.add_subplot()
         finite = data[np.isfinite(data)]
-        vmin = float(np.floor(finite.min() * 10) / 10) if finite.size else 0.0
-        vmax = max(1.0, float(finite.max())) if finite.size else 1.0
-        vmin = min(vmin, vmax - 0.1)
-        cmap = HEAT.with_extremes(bad="#e6e6e6")
+        vmax = 1.0
+        vmin = float(np.floor(min(finite.min(), 0.9) * 10) / 10) if finite.size else 0.0
+        over = bool(finite.size and finite.max() > vmax + 1e-9)
+        cmap = HEAT.with_extremes(bad="#e6e6e6", over=HEAT(1.0))
         img = ax.imshow(np.ma.masked_invalid(data), cmap=cmap, vmin=vmin, vmax=vmax,
                         aspect="auto", interpolation="nearest")
         ax.set_xticks(range(len(cols)), [short(c, 8) for c in cols], fontsize=8)
@@ -201,18 +242,27 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], shares: np.ndarray, label:
         for i in range(data.shape[0] if annotate else 0):
             for j in range(data.shape[1]):
                 v = data[i, j]
-                text = "—" if not np.isfinite(v) else f"{v * 100:.1f}"
+                text = "—" if not np.isfinite(v) else f"{v * 100:.1f}" + ("↑" if v > vmax else "")
                 ax.text(j, i, text, ha="center", va="center", fontsize=7,
                         color="white" if np.isfinite(v) and v > mid else "#222222")
-        bar = fig.colorbar(img, ax=ax, shrink=0.6, pad=0.02)
-        bar.set_label("得分率（%）")
+        bar = fig.colorbar(img, ax=ax, shrink=0.6, pad=0.02, extend="max" if over else "neither")
+        bar.set_label("得分率（%）" + ("；超过100%的按100%着色" + ("，标“↑”" if annotate else "")
+                                       if over else ""))
+        step = 0.05 if vmax - vmin <= 0.3 else 0.1
+        bar.ax.yaxis.set_major_locator(matplotlib.ticker.MultipleLocator(step))
         bar.ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda x, _: f"{x * 100:.0f}"))
-    return to_svg(fig, label)
+            matplotlib.ticker.FuncFormatter(lambda x, _: percent_label(x)))
+    return fig
 
 
 def indicator_profile(names: Sequence[str], own: Sequence[float], mean: Sequence[float],
                       best: Sequence[float], label: str) -> str:
+    """The indicator profile as inline SVG (see ``profile_figure``)."""
+    return to_svg(profile_figure(names, own, mean, best), label)
+
+
+def profile_figure(names: Sequence[str], own: Sequence[float], mean: Sequence[float],
+                   best: Sequence[float]) -> Figure:
     """One unit's share of points per first-level indicator against its group's mean and
     best share: a dot plot, so the axis may start above zero without exaggerating bars."""
     n = len(names)
@@ -223,20 +273,24 @@ def indicator_profile(names: Sequence[str], own: Sequence[float], mean: Sequence
         o, m, b = (np.asarray(v, dtype=float) * 100 for v in (own, mean, best))
         every = np.concatenate([o, m, b])
         every = every[np.isfinite(every)]
-        lo = float(np.floor((every.min() - 3) / 5) * 5) if every.size else 0.0
+        lo = float(np.floor((min(every.min(), 100.0) - 3) / 5) * 5) if every.size else 0.0
         lo = max(0.0, lo)
-        hi = max(100.0, float(every.max()) if every.size else 100.0)
+        hi = 100.0  # the scale stops at full marks; points above it are marked, not drawn
         for yi in y:
             ax.axhline(yi, color="#e3e3e3", linewidth=0.8, zorder=0)
-        ax.scatter(o, y, marker="o", s=46, color=PLAIN, label="本单位", zorder=3)
-        ax.scatter(m, y, marker="|", s=220, linewidths=2.0, color=MEAN_COLOUR, label="组内平均",
-                   zorder=2)
-        ax.scatter(b, y, marker="D", s=26, facecolors="none", edgecolors=BEST_COLOUR,
+        ax.axvline(hi, color="#9a9a9a", linewidth=0.8, linestyle=":", zorder=0)
+        capped = [np.minimum(v, hi) for v in (o, m, b)]
+        ax.scatter(capped[0], y, marker="o", s=46, color=PLAIN, label="本单位", zorder=3)
+        ax.scatter(capped[1], y, marker="|", s=220, linewidths=2.0, color=MEAN_COLOUR,
+                   label="组内平均", zorder=2)
+        ax.scatter(capped[2], y, marker="D", s=26, facecolors="none", edgecolors=BEST_COLOUR,
                    linewidths=1.2, label="组内最好", zorder=2)
         for yi, v in zip(y, o, strict=True):
             if np.isfinite(v):
-                ax.annotate(f"{v:.2f}%", (v, yi), textcoords="offset points", xytext=(0, -13),
-                            ha="center", fontsize=7.5, color=PLAIN)
+                text = f"{v:.2f}%" + ("（超出满分，按100%绘制）" if v > hi else "")
+                ax.annotate(text, (min(v, hi), yi), textcoords="offset points",
+                            xytext=(0, -13), ha="right" if v > hi else "center",
+                            fontsize=7.5, color=PLAIN)
         ax.set_xlim(lo, hi + (hi - lo) * 0.04)
         ax.set_ylim(-0.7, n - 0.4)
         ax.set_yticks(y, [short(s, 12) for s in names])
@@ -244,7 +298,7 @@ def indicator_profile(names: Sequence[str], own: Sequence[float], mean: Sequence
         ax.tick_params(axis="y", length=0)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=8,
                   frameon=False)
-    return to_svg(fig, label)
+    return fig
 
 
 def trend(years: Sequence[int], totals: Sequence[float], ranks: Sequence[str], label: str) -> str:
