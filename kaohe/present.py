@@ -593,20 +593,28 @@ def conversion(doc: Doc) -> Fragment | None:
 
 
 def heatmaps(doc: Doc) -> Fragment:
-    """Units × first-level indicators: the share of points earned, per ranking group."""
+    """Units × first-level indicators: the share of points earned, per ranking group. A
+    group scored on one indicator has no heat map (its shares are the ranking again); a
+    scheme with no group of two or more has no such section."""
     shares = doc.shares()
-    parts = [doc.heading("分项得分率")]
     annotate = shares.notna().to_numpy().sum() <= HEATMAP_NUMBERS
-    parts.append(tag("p", "下图为各单位一级指标得分占该指标适用满分的比例（%），灰色为不适用的指标"
-                          + ("。" if annotate else "；各项得分见考核结果表。")))
+    figures = []
     for g in doc.groups():
         members = doc.totals[doc.totals["group"] == g].sort_values("rank", kind="mergesort")
         s = shares.loc[members.index]
         s = s[[c for c in s.columns if s[c].notna().any()]]
+        if s.shape[1] < 2:
+            continue
         cols = [doc.name(c) for c in s.columns]
         caption = f"{_group_title(doc, g)}一级指标得分率"
-        svg = charts.heatmap(members["name"].tolist(), cols, s.to_numpy(dtype=float), caption,
-                             annotate)
+        figures.append((members["name"].tolist(), cols, s.to_numpy(dtype=float), caption))
+    if not figures:
+        return Fragment("", "分项得分率")
+    parts = [doc.heading("分项得分率"),
+             tag("p", "下图为各单位一级指标得分占该指标适用满分的比例（%），灰色为不适用的指标"
+                      + ("。" if annotate else "；各项得分见考核结果表。"))]
+    for names, cols, values, caption in figures:
+        svg = charts.heatmap(names, cols, values, caption, annotate)
         parts.append(doc.figure(svg, caption))
     return Fragment("".join(parts), "分项得分率")
 
