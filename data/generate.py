@@ -22,7 +22,7 @@ import generators  # noqa: E402
 
 def generator_modules():
     for info in sorted(pkgutil.iter_modules(generators.__path__), key=lambda i: i.name):
-        if info.name != "common":
+        if info.name not in ("common", "returns"):
             yield importlib.import_module(f"generators.{info.name}")
 
 
@@ -30,6 +30,9 @@ def generate_all(root: Path) -> list[Path]:
     written: list[Path] = []
     for mod in generator_modules():
         written += mod.generate(root)
+    from generators.returns import generate_returns  # reads what the others wrote
+
+    written += generate_returns(root)
     return written
 
 

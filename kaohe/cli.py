@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_year_parsers(sub)
     _add_build_parser(sub)
     _add_excel_parsers(sub)
+    _add_office_parsers(sub)
     return p
 
 
@@ -100,6 +101,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     if result.periods:
         stems = "、".join(Path(p.loaded.path).stem for p in result.periods)
         print(f"分期结果：已先按分期评分细则 {stems} 计分（来源见 provenance.json 的 periods）")
+    if result.draft:
+        print("草稿（材料未齐）：" + "；".join(result.returns["lacking"])
+              + "。结果仅供核对，不能发布（kaohe status 查看详情）。")
     if result.data.sample:
         print("注意：本数据为示例数据，非真实考核数据。")
     return 0
@@ -361,7 +365,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .excel.importer import import_files
 
     try:
-        result = import_files(args.params, args.files, data_dir=args.data, force=args.force)
+        result = import_files(args.params, args.files, data_dir=args.data, force=args.force,
+                              show=_print_changes)
     except KaoheError as exc:
         _print_problems(exc)
         print(f"读取 0 行 = 使用 0 行 + 拒绝 0 行（{len(args.files)} 个文件未读取）")
@@ -372,11 +377,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"读取 {result.read} 行 = 使用 {result.used} 行 + 拒绝 {result.rejected} 行")
     for a in result.accounts:
         print(f"  {a.file}：读取 {a.read} 行 = 使用 {a.used} 行 + 拒绝 {a.rejected} 行")
+    if result.unchanged:
+        print(f"未变：{result.unchanged} 行与数据目录中的相同，未重复写入。")
     if result.problems:
         print(f"有问题，未写入任何数据（数据目录 {result.directory} 不变）。")
         return 1
+    _print_returned(result.returned)
     if not result.written:
-        print("没有可导入的数据行，未写入任何数据。")
+        print("没有新的或修改的数据行，数据文件未改动。" if result.unchanged
+              else "没有可导入的数据行，未写入任何数据。")
         return 0
     for path, added, dropped in result.written:
         more = f"，替换原有 {dropped} 行" if dropped else ""
@@ -384,6 +393,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     for backup in result.backups:
         print(f"被替换的原文件已备份：{display_path(backup)}")
     return 0
+
+
+def _print_changes(result) -> None:
+    """Rows an import replaces, before → after (printed before anything is written)."""
+    print(f"与数据目录中已有数据不同的 {len(result.changes)} 处（单位、指标：原值 → 新值）：")
+    for c in result.changes:
+        print(f"  {c.unit_id or '（事项）'}、{c.indicator_id}：{c.before} → {c.after}")
+
+
+def _print_returned(rows: list[dict]) -> None:
+    if not rows:
+        return
+    depts = list(dict.fromkeys(r["department"] for r in rows))
+    none = [r["indicator_id"] for r in rows if r["none_to_report"]]
+    print(f"已记录报送（returns.csv）：{'、'.join(depts)}，{len(rows)} 个指标"
+          + (f"（其中 {'、'.join(none)} 确认无相关情形）" if none else ""))
 
 
 def _print_notes(notes) -> None:
@@ -414,11 +439,114 @@ def _print_refused_accounting(params: Path, data: Path | None, problems) -> None
           + (f"（{detail}）" if detail else "") + "；有问题，未计分")
 
 
+# -- the office's year: returns, publication, verification ------------------------------------
+
+EPILOG_STATUS = """示例：
+  kaohe status params/changshou-rural/2024.yaml
+按责任单位和指标列出报送状态：已报送、未报送、已过期（按修改前的评分细则报送）、被拒绝（导入未通过），
+最后列出本年度仍缺的材料。材料未齐时退出码 1（计分可以进行，报告标注草稿；不能发布）。"""
+
+EPILOG_PUBLISH = """示例：
+  kaohe publish params/changshou-rural/2024.yaml --out published/
+  kaohe publish params/changshou-rural/2024.yaml --out published/ --note "据申诉复核更正双龙镇r10"
+写出 published/<方案>/<年度>/v<N>/：全部报告页面、得分表、results.xlsx、评分细则、数据目录、
+manifest.json（每个文件的 SHA-256、版本、代码提交、发布时间）。已发布的版本不再修改。
+第二版起附更正通知（correction.html、correction.csv：哪些单位的总分、名次、等次、名单有变化，前后对比和原因）。
+校验未通过、材料未齐或已采纳的申诉未改数据时拒绝发布（退出码 1，列出全部原因）。"""
+
+EPILOG_VERIFY = """示例：
+  kaohe verify published/changshou-rural/2024/v1
+逐个核对文件的 SHA-256，并按归档的评分细则和数据重新计分、与归档的得分表逐字节比对。
+一致时输出“一致”；否则列出每个不一致的文件或数字，退出码 1。"""
+
+
+def _add_office_parsers(sub) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    st = sub.add_parser("status", help="材料报送情况：各责任单位、各指标已报送或尚缺",
+                        description="列出本年度各责任单位的材料报送情况和仍缺的材料。",
+                        epilog=EPILOG_STATUS, formatter_class=raw)
+    st.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
+    st.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+
+    pb = sub.add_parser("publish", help="发布：冻结一个带编号和日期的结果版本",
+                        description="生成并冻结本年度考核结果的一个版本（页面、得分表、评分细则、数据、清单）。",
+                        epilog=EPILOG_PUBLISH, formatter_class=raw)
+    pb.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
+    pb.add_argument("--out", type=Path, required=True, help="发布目录（如 published/）")
+    pb.add_argument("--note", default="", help="本版本的说明（更正时写明原因）")
+    pb.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+    pb.add_argument("--jobs", type=int, default=None, help="同时生成的报告数（默认等于 CPU 核数）")
+
+    vf = sub.add_parser("verify", help="核验已发布的版本：文件哈希和重新计分",
+                        description="核对发布版本的每个文件和得分表。",
+                        epilog=EPILOG_VERIFY, formatter_class=raw)
+    vf.add_argument("version", type=Path, help="发布版本目录 <发布目录>/<方案>/<年度>/v<N>")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .dataset import default_data_dir
+    from .office.returns import format_status, status
+    from .rubric import load_rubric
+
+    try:
+        loaded = load_rubric(args.params)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    directory = args.data or default_data_dir(args.params, loaded.rubric)
+    st = status(loaded.rubric, directory)
+    print(format_status(st, loaded.rubric.title, directory))
+    return 0 if st.complete else 1
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .errors import display_path
+    from .office.publish import publish
+
+    try:
+        done = publish(args.params, args.out, note=args.note, data_dir=args.data,
+                       jobs=args.jobs, log=lambda line: print(line, flush=True))
+    except KaoheError as exc:
+        print("不能发布：", file=sys.stderr)
+        _print_problems(exc)
+        return 1
+    m = done.manifest
+    print(f"已发布第{done.version}版：{display_path(done.path)}（{m['published_at']}，"
+          f"{len(m['files'])} 个文件，清单 manifest.json）")
+    if done.version > 1:
+        units = sorted(set(done.correction["unit_id"]))
+        print(f"更正第{done.version - 1}版：{len(units)} 个单位的结果有变化"
+              + (f"（{'、'.join(units)}）" if units else "")
+              + f"，见 {display_path(done.path / 'correction.html')}")
+    if m.get("sample_data"):
+        print("注意：本版本由示例数据生成，非真实考核结果。")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .office.verify import verify
+
+    try:
+        got = verify(args.version)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    if got.ok:
+        print(f"一致：{args.version}（{got.files} 个文件的 SHA-256 与清单相符，"
+              f"重新计分的 {got.tables} 个得分表与归档一致）")
+        return 0
+    for p in got.differences:
+        print(p, file=sys.stderr)
+    print(f"不一致：{len(got.differences)} 处（见上）。", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {"validate": cmd_validate, "score": cmd_score, "diff": cmd_diff,
                "new-year": cmd_new_year, "robustness": cmd_robustness, "build": cmd_build,
-               "template": cmd_template, "import": cmd_import}[args.command]
+               "template": cmd_template, "import": cmd_import, "status": cmd_status,
+               "publish": cmd_publish, "verify": cmd_verify}[args.command]
     return handler(args)
 
 

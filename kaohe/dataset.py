@@ -169,11 +169,12 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str,
     return out, problems
 
 
-def read_table(directory: Path, name: str, notes: list[Problem] | None = None
+def read_table(directory: Path, name: str | Table, notes: list[Problem] | None = None
                ) -> tuple[pd.DataFrame | None, str, list[Problem]]:
     """Read one table; (frame with ``ref``, sha256, problems). Missing optional → None.
-    Cells read by a normalisation rule are reported in ``notes`` when given."""
-    table = TABLES[name]
+    Cells read by a normalisation rule are reported in ``notes`` when given. ``name`` is a
+    table of ``TABLES`` or a ``Table`` of its own (the office's returns and appeals)."""
+    table = TABLES[name] if isinstance(name, str) else name
     path = directory / table.file
     shown = display_path(path)
     if not path.exists():

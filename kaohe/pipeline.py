@@ -28,6 +28,7 @@ class Run:
     scores: Scores
     earlier: tuple[Run, ...] = ()  # earlier years scored to build the history table
     periods: tuple[Run, ...] = ()  # period rubrics (quarters, months) scored for period leaves
+    returns: dict | None = None  # kaohe.office.returns: complete, or what is still lacking
 
     @property
     def provenance(self) -> dict:
@@ -46,7 +47,13 @@ class Run:
             "commit": git_commit(),
             "history": self.history_provenance(),
             **({"periods": self.period_provenance()} if self.periods else {}),
+            **({"returns": self.returns} if self.returns is not None else {}),
         }
+
+    @property
+    def draft(self) -> bool:
+        """Scored with returns missing: every page says 草稿（材料未齐）, nothing is published."""
+        return self.returns is not None and not self.returns.get("complete", False)
 
     def period_provenance(self) -> list[dict]:
         """Which period rubrics and data the period leaves (``period_results``) read."""
@@ -69,10 +76,13 @@ class Run:
 
 def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[LoadedRubric, Dataset]:
     """Rubric and data, cross-checked; every problem of both in one KaoheError."""
+    from .office.tables import check_office
+
     loaded = load_rubric(params)
     directory = Path(data_dir) if data_dir else default_data_dir(params, loaded.rubric)
     data = load_dataset(directory)
     problems = check_against(loaded.rubric, data, loaded.path)
+    problems += check_office(loaded.rubric, directory, set(data.units["unit_id"]))
     if problems:
         raise KaoheError(problems)
     return loaded, data
@@ -110,7 +120,11 @@ def _run(params: Path, data_dir: Path | str | None, cache: dict[str, Run],
         if earlier:
             data = replace(data, tables={**data.tables, "history": history_from_runs(earlier)})
     scores = score(loaded.rubric, data, loaded.path, period_totals(periods))
-    return Run(loaded, data, scores, earlier, periods)
+    from .office.returns import status
+
+    directory = Path(data_dir) if data_dir else default_data_dir(params, loaded.rubric)
+    returns = status(loaded.rubric, directory).as_provenance()
+    return Run(loaded, data, scores, earlier, periods, returns)
 
 
 def period_stems(rubric: Rubric) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +57,9 @@ class Imported:
     written: list[tuple[Path, int, int]] = field(default_factory=list)  # file, added, replaced
     backups: list[Path] = field(default_factory=list)
     directory: str = ""
+    changes: list[Change] = field(default_factory=list)
+    unchanged: int = 0  # rows re-sent exactly as the data directory has them
+    returned: list[dict] = field(default_factory=list)  # rows added to returns.csv
 
     @property
     def read(self) -> int:
@@ -141,8 +144,15 @@ def _write_csv(path: Path, header: list[str], rows: list[dict], bom: bool) -> No
 
 def import_files(params: Path | str, files: Sequence[Path | str], *,
                  data_dir: Path | str | None = None, force: bool = False,
-                 now: dt.datetime | None = None) -> Imported:
-    """Read, check and (when everything passes) write; the result says what happened."""
+                 now: dt.datetime | None = None,
+                 show: Callable[[Imported], None] | None = None) -> Imported:
+    """Read, check and (when everything passes) write; the result says what happened.
+
+    Rows re-sent unchanged are counted (``unchanged``) and not written again; rows that
+    differ from the data directory's are listed in ``changes`` (before → after) and need
+    ``force``; ``show`` is called with them before anything is written. A replaced row keeps
+    its line in the file, so references (``observations.csv:12``) stay valid. Every import
+    is appended to the audit log, and an accepted one to returns.csv."""
     loaded = load_rubric(params)
     directory = Path(data_dir) if data_dir else default_data_dir(params, loaded.rubric)
     result = Imported(directory=display_path(directory))
@@ -175,25 +185,80 @@ def import_files(params: Path | str, files: Sequence[Path | str], *,
             result.problems += probs
     replaced: dict[str, set[tuple]] = {}
     index = {table: _lines_by_key(table, ex) for table, ex in existing.items()}
+    groups: dict[tuple[str, tuple], list[Clean]] = {}
     for c in clean:
-        if c.table not in existing:
+        if c.table in existing:
+            groups.setdefault((c.table, conflict_key(c.table, c.values)), []).append(c)
+    unchanged: set[int] = set()
+    for (table, k), sent in groups.items():
+        hits = index[table].get(k, [])
+        if not hits:
             continue
-        k = conflict_key(c.table, c.values)
-        hits = index[c.table].get(k, [])
-        if hits and not force:
-            shown = display_path(existing[c.table].path)
+        ex = existing[table]
+        before = [ex.rows[ex.lines.index(n)] for n in hits]
+        if _same(ex.header, before, [c.values for c in sent]):
+            unchanged |= {id(c) for c in sent}  # re-sent as it is: 未变, nothing to write
+            continue
+        change = Change(table, k[0], k[1], _describe(table, before), _describe(
+            table, [{h: _cell(c.values.get(h)) for h in ex.header} for c in sent]))
+        result.changes.append(change)
+        if not force:
+            shown = display_path(ex.path)
             where = "、".join(f"{shown}:{n}" for n in hits[:3])
-            result.problems.append(c.row.at("", f"数据目录中已有该数据（{where}）：不覆盖；"
-                                                "确需替换请加 --force（原文件将备份）"))
-            bad_lines.add((c.row.file, c.row.line))
-        elif hits:
-            replaced.setdefault(c.table, set()).add(k)
+            for c in sent:
+                result.problems.append(c.row.at("", f"数据目录中已有该数据（{where}）且不同："
+                                                    f"{change.before} → {change.after}；"
+                                                    "确需替换请加 --force（原文件将备份）"))
+                bad_lines.add((c.row.file, c.row.line))
+        else:
+            replaced.setdefault(table, set()).add(k)
+    result.unchanged = len(unchanged)
+    clean = [c for c in clean if id(c) not in unchanged]
 
     result.accounts = _accounts(files, got.counted, got.refused, bad_lines)
     if result.problems:
+        _log_import(result, loaded, directory, files, got, clean, now, refused=True)
         return result
+    if show is not None and result.changes:
+        show(result)  # before → after, before anything is written
     _write(result, loaded, Path(params), directory, clean, existing, replaced, now)
+    _log_import(result, loaded, directory, files, got, clean, now, refused=bool(result.problems))
     return result
+
+
+@dataclass(frozen=True)
+class Change:
+    """Rows of the data directory an import replaces: unit, indicator, before → after."""
+
+    table: str
+    unit_id: str
+    indicator_id: str
+    before: str
+    after: str
+
+
+def _same(header: list[str], before: list[dict[str, str]], after: list[dict]) -> bool:
+    """Whether rows re-sent are the rows already there (as text, in any order)."""
+    def key(row: dict) -> tuple:
+        return tuple(_norm(row.get(h)) for h in header)
+    return sorted(map(key, before)) == sorted(map(key, after))
+
+
+def _norm(x: object) -> str:
+    text = _cell(x)
+    try:
+        return repr(float(text)) if text.strip() else ""
+    except ValueError:
+        return text
+
+
+def _describe(table: str, rows: list[dict]) -> str:
+    """Rows as a reader checks them: the value (and note) of an observation, the events."""
+    if table == "observations":
+        return "；".join(f"{r.get('value', '')}" + (f"（{r['note']}）" if r.get("note") else "")
+                        for r in rows) or "（无）"
+    return "；".join(f"{r.get('type', '')} {r.get('date', '')} {r.get('value', '') or ''}".strip()
+                    for r in rows) or "（无）"
 
 
 def _lines_by_key(table: str, ex: Existing) -> dict[tuple, list[int]]:
@@ -231,9 +296,21 @@ def _write(result: Imported, loaded: LoadedRubric, params: Path, directory: Path
     merged: dict[str, tuple[Existing, list[dict], int, int]] = {}
     for table, ex in existing.items():
         drop = replaced.get(table, set())
-        kept = [row for row in ex.rows if conflict_key(table, _typed(row)) not in drop]
         new = [c.values for c in clean if c.table == table]
-        merged[table] = (ex, kept + new, len(new), len(ex.rows) - len(kept))
+        by_key: dict[tuple, list[dict]] = {}
+        for v in new:
+            by_key.setdefault(conflict_key(table, v), []).append(v)
+        rows: list[dict] = []
+        for row in ex.rows:  # a replaced row takes the place of the one it replaces
+            k = conflict_key(table, _typed(row))
+            if k in drop:
+                rows += by_key.pop(k, [])
+            else:
+                rows.append(row)
+        rows += [v for vs in by_key.values() for v in vs]
+        dropped = sum(conflict_key(table, _typed(r)) in drop for r in ex.rows)
+        if new:
+            merged[table] = (ex, rows, len(new), dropped)
     with tempfile.TemporaryDirectory(prefix="kaohe-import-") as tmp:
         trial = Path(tmp) / "data"
         shutil.copytree(directory, trial, ignore=shutil.ignore_patterns(REPLACED_DIR))
@@ -261,6 +338,62 @@ def _write(result: Imported, loaded: LoadedRubric, params: Path, directory: Path
             shutil.copyfile(trial / TABLES[table].file, staged)
             os.replace(staged, target)
             result.written.append((target, added, dropped))
+
+
+def _log_import(result: Imported, loaded: LoadedRubric, directory: Path,
+                files: Sequence[Path | str], got, clean: list[Clean], now: dt.datetime | None,
+                refused: bool) -> None:
+    """Returns (accepted imports) and the audit log (every import whose files were read)."""
+    from ..office import auditlog, returns
+    from ..office.tables import OFFICE_TABLES
+
+    if not directory.is_dir():
+        return
+    owed = returns.owed(loaded.rubric)
+    leaf_dept = {leaf.id: dept for dept, leaves in owed.items() for leaf in leaves}
+    made: list[dict] = []
+    when = returns.received_text(now)
+    depts: list[str] = []
+    for f in files:
+        path = Path(f)
+        shown = display_path(path)
+        mine = [c for c in clean if c.row.origin == shown or c.row.file == shown]
+        counts: dict[str, int] = {}
+        for c in mine:
+            counts[str(c.values["indicator_id"])] = counts.get(str(c.values["indicator_id"]), 0) + 1
+        if shown in got.returns:  # a template: its department returns all its indicators
+            dept, ids = got.returns[shown]
+            ids = ids or [leaf.id for leaf in owed.get(dept, [])]
+            by_dept = {dept: [leaf for leaf in owed.get(dept, []) if leaf.id in ids]}
+        else:  # a CSV: the indicators it has rows for, under their departments
+            by_dept = {}
+            for ind in counts:
+                if ind in leaf_dept:
+                    by_dept.setdefault(leaf_dept[ind], []).append(
+                        next(x for x in owed[leaf_dept[ind]] if x.id == ind))
+        depts += [d for d in by_dept if d not in depts]
+        if not refused and path.is_file():
+            digest = auditlog.file_sha256(path)
+            for dept, leaves in by_dept.items():
+                # counts of rows the file holds, unchanged ones included
+                sent = {leaf.id: sum(1 for row in got.rows if (row.origin == shown or row.file == shown)
+                                     and _indicator_of(row) == leaf.id) for leaf in leaves}
+                made += returns.return_rows(dept, leaves, path, digest, sent, when)
+    if made:
+        returns.record(directory, made)
+        result.returned = made
+    auditlog.append(directory, "import", "refused" if refused else "accepted",
+                    files=[Path(f) for f in files], now=now.astimezone() if now else None,
+                    counts={"read": result.read, "used": result.used,
+                            "rejected": result.rejected, "unchanged": result.unchanged,
+                            "replaced": sum(d for _, _, d in result.written)},
+                    departments=depts, problems=len(result.problems),
+                    changes=[c.__dict__ for c in result.changes] if not refused else [],
+                    returns_file=OFFICE_TABLES["returns"].file if made else "")
+
+
+def _indicator_of(row) -> str:
+    return str(row.indicator or row.cells.get("indicator_id") or "")
 
 
 def _backup_dir(directory: Path, now: dt.datetime) -> Path:

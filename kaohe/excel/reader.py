@@ -9,6 +9,8 @@ and what is wrong; a malformed file is a located problem, never a traceback.
 
 from __future__ import annotations
 
+import json
+
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from ..errors import KaoheError, Problem, display_path
 from ..normalize import is_blank
 from ..rubric import LoadedRubric
 from ..rules import REGISTRY
+from ..office.digests import META_ROW, indicator_digest, what_changed
 from ..schemas import TABLES, columns_of
 from . import layout
 
@@ -64,8 +67,11 @@ class Read:
     notes: list[Problem] = field(default_factory=list)
     counted: dict[str, int] = field(default_factory=dict)  # file label -> rows read
     refused: dict[str, int] = field(default_factory=dict)  # file label -> rows refused whole
+    # template file -> (department, indicator ids it returns), for returns.csv
+    returns: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
 
     def extend(self, other: Read) -> None:
+        self.returns.update(other.returns)
         self.rows += other.rows
         self.problems += other.problems
         self.notes += other.notes
@@ -174,9 +180,14 @@ def read_workbook(path: Path, shown: str, loaded: LoadedRubric, key: str) -> Rea
     meta, sheets = _meta(wb[layout.META])
     out = Read()
     out.problems += _check_meta(shown, meta, loaded, key)
-    if meta.get("rubric_sha256") and meta.get("rubric_sha256") != loaded.sha256 \
+    recorded = template_digests(wb[layout.META])
+    if not out.problems and recorded:
+        out.problems += stale_indicators(shown, recorded, loaded)
+    elif meta.get("rubric_sha256") and meta.get("rubric_sha256") != loaded.sha256 \
             and not out.problems:
         out.notes.append(Problem(shown, "", "", "模板生成后评分细则已修改：已按当前评分细则逐行校验"))
+    if not out.problems:
+        out.returns[shown] = (meta.get("department", ""), list(recorded))
     expected = {name for name, _, _ in sheets} | {layout.INSTRUCTIONS, layout.LISTS, layout.META}
     extra = [n for n in wb.sheetnames if n not in expected]
     for name in extra:
@@ -208,7 +219,7 @@ def _meta(ws: Worksheet) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     meta: dict[str, str] = {}
     sheets = []
     for row in ws.iter_rows(values_only=True):
-        if not row or row[0] is None:
+        if not row or row[0] is None or row[0] == META_ROW:
             continue
         cells = ["" if v is None else str(v) for v in row]
         if cells[0] == "sheet" and len(cells) >= 3:
@@ -216,6 +227,37 @@ def _meta(ws: Worksheet) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
         else:
             meta[cells[0]] = cells[1] if len(cells) > 1 else ""
     return meta, sheets
+
+
+def template_digests(ws: Worksheet) -> dict[str, tuple[str, dict]]:
+    """Indicator id → (digest, terms) recorded by the template writer (none: an older template)."""
+    out = {}
+    for row in ws.iter_rows(values_only=True):
+        if row and row[0] == META_ROW and len(row) >= 4 and row[1]:
+            try:
+                terms = json.loads(str(row[3]))
+            except ValueError:
+                terms = {}
+            out[str(row[1])] = (str(row[2] or ""), terms if isinstance(terms, dict) else {})
+    return out
+
+
+def stale_indicators(shown: str, recorded: dict[str, tuple[str, dict]],
+                     loaded: LoadedRubric) -> list[Problem]:
+    """Indicators whose points, rule or parameters changed after the template was made."""
+    problems = []
+    again = f"请用 kaohe template {loaded.path} --out <目录> 生成新模板，按新模板重新填报"
+    for ind, (digest, terms) in recorded.items():
+        try:
+            node = loaded.rubric.node(ind)
+        except KeyError:
+            problems.append(Problem(shown, "", "", f"指标“{ind}”在模板生成后已从评分细则中删除：{again}"))
+            continue
+        if digest != indicator_digest(node):
+            changed = "；".join(what_changed(terms, node))
+            problems.append(Problem(shown, "", "", f"指标“{ind}”（{node.name}）在模板生成后已修改"
+                                                   f"（{changed}）：模板已过期，不导入。{again}"))
+    return problems
 
 
 def _check_meta(shown: str, meta: dict[str, str], loaded: LoadedRubric, key: str) -> list[Problem]:

@@ -28,6 +28,7 @@ from ..dataset import Dataset, default_data_dir, empty_table, read_table
 from ..engine import applicability
 from ..errors import KaoheError, Problem, display_path
 from ..normalize import ValueSpec
+from ..office.digests import META_ROW, indicator_digest, terms_json
 from ..rubric import LoadedRubric, Node, Rubric, load_rubric
 from ..rules import REGISTRY
 from ..rules.base import fmt
@@ -152,7 +153,7 @@ def build_workbook(loaded: LoadedRubric, key: str, dept: str, leaves: Sequence[N
         sheets.append((name, "events", leaf.id))
         where[leaf.id] = name
     _guide(guide, loaded, key, dept, leaves, where, rubric)
-    _meta(meta, loaded, key, dept, sheets)
+    _meta(meta, loaded, key, dept, sheets, leaves)
     lists.sheet_state = "veryHidden"
     meta.sheet_state = "veryHidden"
     wb.active = 0
@@ -343,12 +344,14 @@ def _guide(ws: Worksheet, loaded: LoadedRubric, key: str, dept: str, leaves: Seq
 
 
 def _meta(ws: Worksheet, loaded: LoadedRubric, key: str, dept: str,
-          sheets: Sequence[tuple[str, str, str]]) -> None:
+          sheets: Sequence[tuple[str, str, str]], leaves: Sequence[Node]) -> None:
     r = loaded.rubric
     rows = [("format", layout.FORMAT), ("scheme", r.scheme), ("key", key), ("year", r.year),
             ("period", r.period), ("department", dept), ("rubric_sha256", loaded.sha256),
             ("kaohe_version", __version__)]
     rows += [("sheet", name, table, ind) for name, table, ind in sheets]
+    # what each indicator asked when the template was made: an import refuses it if changed
+    rows += [(META_ROW, leaf.id, indicator_digest(leaf), terms_json(leaf)) for leaf in leaves]
     for i, row in enumerate(rows, start=1):
         for j, v in enumerate(row, start=1):
             ws.cell(i, j, v)

@@ -59,6 +59,8 @@ class ReportData:
     rubric_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     rubric_years: pd.DataFrame = field(default_factory=pd.DataFrame)
     unit_inputs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    appeals: pd.DataFrame = field(default_factory=pd.DataFrame)  # kaohe.office: 申诉
+    correction: pd.DataFrame = field(default_factory=pd.DataFrame)  # kaohe.office: 更正
     # derived lookups, computed once (not an init field: dataclasses.replace starts afresh)
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -170,8 +172,11 @@ def read_scores(directory: Path | str, rubric: Rubric) -> ReportData:
     rubric_years = _typed(_read(d / RUBRIC_YEARS_FILE), bools=["changed"],
                           ints=["year", "n_changes"])
     unit_inputs = _typed(_read(d / UNIT_INPUTS_FILE), ints=["rows"])
+    from ..office.report import APPEALS_FILE, CORRECTION_FILE
+
     return ReportData(rubric, provenance, totals, details, lines, nodes, flags, self_check,
-                      history, robustness, rubric_changes, rubric_years, unit_inputs)
+                      history, robustness, rubric_changes, rubric_years, unit_inputs,
+                      _read(d / APPEALS_FILE), _read(d / CORRECTION_FILE))
 
 
 def previous_params(params: Path | str) -> Path | None:
@@ -313,6 +318,10 @@ def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | No
     write_robustness_table(result, directory)
     write_rubric_changes(params, directory)
     write_rubric_years(result, params, directory)
+    from ..dataset import default_data_dir
+    from ..office.report import write_office_tables
+
+    write_office_tables(result, default_data_dir(params, result.loaded.rubric), Path(directory))
     return result
 
 

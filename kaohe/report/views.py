@@ -29,7 +29,8 @@ import pandas as pd
 from .data import ReportData
 
 # Tables of which a unit's report reads the unit's own rows only.
-OWN_TABLES = ("details", "lines", "flags", "self_check", "history", "robustness", "unit_inputs")
+OWN_TABLES = ("details", "lines", "flags", "self_check", "history", "robustness", "unit_inputs",
+              "appeals", "correction")
 PEER_NODE_COLUMNS = ["unit_id", "node_id", "earned", "max"]
 INPUT_FILES_KEY = "data_sha256"  # provenance entry a unit report does not show
 
