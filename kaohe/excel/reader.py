@@ -10,7 +10,6 @@ and what is wrong; a malformed file is a located problem, never a traceback.
 from __future__ import annotations
 
 import json
-
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,9 +24,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..dataset import read_csv_text
 from ..errors import KaoheError, Problem, display_path
 from ..normalize import is_blank
+from ..office.digests import META_ROW, indicator_digest, what_changed
 from ..rubric import LoadedRubric
 from ..rules import REGISTRY
-from ..office.digests import META_ROW, indicator_digest, what_changed
 from ..schemas import TABLES, columns_of
 from . import layout
 
@@ -186,8 +185,7 @@ def read_workbook(path: Path, shown: str, loaded: LoadedRubric, key: str) -> Rea
     elif meta.get("rubric_sha256") and meta.get("rubric_sha256") != loaded.sha256 \
             and not out.problems:
         out.notes.append(Problem(shown, "", "", "模板生成后评分细则已修改：已按当前评分细则逐行校验"))
-    if not out.problems:
-        out.returns[shown] = (meta.get("department", ""), list(recorded))
+    out.returns[shown] = (meta.get("department", ""), list(recorded))  # logged even if refused
     expected = {name for name, _, _ in sheets} | {layout.INSTRUCTIONS, layout.LISTS, layout.META}
     extra = [n for n in wb.sheetnames if n not in expected]
     for name in extra:

@@ -17,7 +17,7 @@ import pandas as pd
 from ..dataset import read_csv_text
 from ..errors import Problem, display_path
 from ..rubric import Rubric
-from .tables import OFFICE_TABLES, UPHELD, read_office
+from .tables import OFFICE_TABLES, UPHELD, blank, read_office
 
 DATA_FILES = ("observations.csv", "events.csv", "not_applicable.csv")
 
@@ -65,7 +65,8 @@ def read_appeals(directory: Path) -> list[Appeal]:
         return []
     cols = ["unit_id", "indicator_id", "received", "claim", "decision", "decided_by",
             "decided", "reason", "ref"]
-    return [Appeal(**{c: r[c] for c in cols}) for r in frame.to_dict("records")]
+    return [Appeal(**{c: None if blank(r[c]) else r[c] for c in cols})
+            for r in frame.to_dict("records")]
 
 
 def _rows(directory: Path, unit: str, indicator: str) -> list[tuple]:

@@ -38,7 +38,8 @@ from ..dataset import default_data_dir
 from ..errors import KaoheError, Problem, display_path
 from ..pipeline import Run, git_commit, run, write_scores
 from . import auditlog, corrections
-from .appeals import read_appeals, table as appeals_table, unchanged_upheld
+from .appeals import read_appeals, unchanged_upheld
+from .appeals import table as appeals_table
 from .returns import status
 
 MANIFEST = "manifest.json"

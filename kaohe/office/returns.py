@@ -24,7 +24,7 @@ from ..errors import Problem, display_path
 from ..rubric import Node, Rubric
 from . import auditlog
 from .digests import indicator_digest
-from .tables import OFFICE_TABLES, read_office
+from .tables import OFFICE_TABLES, blank, read_office
 
 RETURNED, STALE, REFUSED, MISSING = "已报送", "已过期", "被拒绝", "未报送"
 COLUMNS = list(OFFICE_TABLES["returns"].model.to_schema().columns)
@@ -98,7 +98,7 @@ def status(rubric: Rubric, directory: Path) -> Status:
             if row is None:
                 state = REFUSED if dept in refused else MISSING
                 detail = refused.get(dept, "")
-            elif row["rubric_digest"] and row["rubric_digest"] != indicator_digest(leaf):
+            elif not blank(row["rubric_digest"]) and row["rubric_digest"] != indicator_digest(leaf):
                 state, detail = STALE, f"{row['received']} 按修改前的评分细则报送，须重新报送"
             else:
                 none = "，无相关情形（已确认）" if row["none_to_report"] else ""

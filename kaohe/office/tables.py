@@ -63,6 +63,11 @@ OFFICE_TABLES: dict[str, Table] = {
 }
 
 
+def blank(x: object) -> bool:
+    """A cell left empty (read as None or NaN)."""
+    return x is None or (isinstance(x, float) and x != x)
+
+
 def read_office(directory: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """One office table, validated (None when the file is absent)."""
     frame, _, problems = read_table(directory, OFFICE_TABLES[name])
@@ -94,16 +99,16 @@ def check_office(rubric: Rubric, directory: Path, unit_ids: set[str]) -> list[Pr
             if row["indicator_id"] not in ids:
                 problems.append(Problem(shown, line, "indicator_id",
                                         f"指标“{row['indicator_id']}”不在评分细则中"))
-            decided = row["decision"] is not None
+            decided = not blank(row["decision"])
             for col in ("decided_by", "decided", "reason"):
-                if decided and row[col] is None:
+                if decided and blank(row[col]):
                     problems.append(Problem(shown, line, col, "已作出决定的申诉须填写此项"))
-                if not decided and row[col] is not None:
+                if not decided and not blank(row[col]):
                     problems.append(Problem(shown, line, "decision",
                                             f"填写了 {col} 但没有决定（维持、部分采纳或采纳）"))
                     break
     return problems
 
 
-__all__ = ["Returns", "Appeals", "OFFICE_TABLES", "DECISIONS", "UPHELD", "read_office",
+__all__ = ["blank", "Returns", "Appeals", "OFFICE_TABLES", "DECISIONS", "UPHELD", "read_office",
            "check_office"]
