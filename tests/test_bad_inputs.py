@@ -164,10 +164,13 @@ def test_b07_duplicate_rows_across_files(minzheng, capsys):
 def test_b08_data_already_there_is_not_overwritten(minzheng, ws, capsys):
     assert imp(capsys, minzheng)[0] == 0
     before = (ws / CS_DATA / "observations.csv").read_bytes()
-    found = refused(capsys, minzheng)
-    assert len(found) == 19
-    assert "数据目录中已有该数据（data/changshou-rural/2023/observations.csv:2）：不覆盖" \
-           in found[0]["message"]
+    code, out, _ = imp(capsys, minzheng)  # sent again as it is: 未变, nothing written
+    assert code == 0 and "未变：19 行与数据目录中的相同，未重复写入。" in out
+    assert (ws / CS_DATA / "observations.csv").read_bytes() == before
+    edit(minzheng, layout.DATA, "I2", 3.5)
+    (found,) = refused(capsys, minzheng)
+    assert "数据目录中已有该数据（data/changshou-rural/2023/observations.csv:2）且不同：" \
+           in found["message"] and "→ 3.5" in found["message"]
     assert (ws / CS_DATA / "observations.csv").read_bytes() == before
 
 
@@ -177,12 +180,12 @@ def test_b09_force_replaces_and_keeps_a_copy(minzheng, ws, capsys):
     edit(minzheng, layout.DATA, "I2", 3.5)
     code, out, _ = imp(capsys, minzheng, force=True)
     assert code == 0
-    assert "导入 19 行，替换原有 19 行" in out
+    assert "未变：18 行" in out and "导入 1 行，替换原有 1 行" in out
     (backup,) = (ws / CS_DATA / "replaced").glob("*/observations.csv")
     assert backup.read_bytes() == first
     assert f"被替换的原文件已备份：{backup.relative_to(ws)}" in out
     rows = read_data(ws, "observations.csv")
-    assert len(rows) == 19 and rows[0]["value"] == "3.5"
+    assert len(rows) == 19 and rows[0]["value"] == "3.5"  # in its place: line 2 still
 
 
 # -- numbers ------------------------------------------------------------------------------------
@@ -591,7 +594,15 @@ def test_b57_template_of_a_changed_rubric(minzheng, ws, capsys):
     params.write_text(params.read_text(encoding="utf-8") + "\n# 修订\n", encoding="utf-8")
     code, out, _ = imp(capsys, minzheng)
     assert code == 0
-    assert "模板生成后评分细则已修改：已按当前评分细则逐行校验" in out
+    assert "模板生成后评分细则已修改，但本模板各指标的分值、评分规则和参数未变：照常导入" in out
+    # r04, the template's indicator, changed: refused, naming what changed
+    text = params.read_text(encoding="utf-8")
+    params.write_text(text.replace("{kind: rater_points}\n      - id: r05",
+                                   "{kind: rater_points, scale: 10}\n      - id: r05"),
+                      encoding="utf-8")
+    (p,) = refused(capsys, minzheng)
+    assert p["message"].startswith("指标“r04”（低收入人口兜底保障）在模板生成后已修改（参数 scale：— → 10）："
+                                   "模板已过期，不导入。请用 kaohe template")
 
 
 def test_b58_not_applicable_without_a_reason(ws, capsys):

@@ -182,6 +182,9 @@ def read_workbook(path: Path, shown: str, loaded: LoadedRubric, key: str) -> Rea
     recorded = template_digests(wb[layout.META])
     if not out.problems and recorded:
         out.problems += stale_indicators(shown, recorded, loaded)
+        if not out.problems and meta.get("rubric_sha256") != loaded.sha256:
+            out.notes.append(Problem(shown, "", "", "模板生成后评分细则已修改，但本模板各指标的分值、"
+                                                    "评分规则和参数未变：照常导入"))
     elif meta.get("rubric_sha256") and meta.get("rubric_sha256") != loaded.sha256 \
             and not out.problems:
         out.notes.append(Problem(shown, "", "", "模板生成后评分细则已修改：已按当前评分细则逐行校验"))

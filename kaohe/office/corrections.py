@@ -111,14 +111,14 @@ def write_csv(correction: pd.DataFrame, path: Path) -> Path:
 
 
 def notice_html(correction: pd.DataFrame, *, title: str, version: int, previous: int,
-                published: str, note: str, appeals: list[dict], css: str, authority: str,
+                note: str, appeals: list[dict], css: str, authority: str,
                 sample: bool) -> str:
     """correction.html: the notice in the reports' style."""
     from .pages import grid, heading, page, para
 
     units = correction["unit_id"].nunique() if len(correction) else 0
-    body = [para(f"本版本（第{version}版，{published}发布）更正第{previous}版的考核结果，"
-                 f"共涉及 {units} 个单位。")]
+    # no date in the page: the publication time is in manifest.json and the log
+    body = [para(f"本版本（第{version}版）更正第{previous}版的考核结果，共涉及 {units} 个单位。")]
     if note:
         body.append(para(f"更正说明：{note}"))
     if len(correction):

@@ -218,8 +218,7 @@ def publish(params: Path | str, out: Path | str, *, note: str = "",
         if correction is not None:
             corrections.write_csv(correction, staging / corrections.CORRECTION_CSV)
             (staging / corrections.CORRECTION_HTML).write_text(corrections.notice_html(
-                correction, title=rubric.title, version=number, previous=number - 1,
-                published=published[:10], note=note, appeals=decided,
+                correction, title=rubric.title, version=number, previous=number - 1, note=note, appeals=decided,
                 css=f"{PAGES}/static/kaohe.css", authority=rubric.authority,
                 sample=rescored.data.sample), encoding="utf-8")
         _internal_page(staging, rubric, directory, appeals_table(appeals, rubric, names),
@@ -237,7 +236,12 @@ def publish(params: Path | str, out: Path | str, *, note: str = "",
         (staging / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2,
                                                    sort_keys=True) + "\n", encoding="utf-8")
         target = root / f"v{number}"
-        os.rename(staging, target)  # whole or absent; fails if the version appeared meanwhile
+        try:
+            os.rename(staging, target)  # whole or absent; fails if the version appeared meanwhile
+        except OSError as exc:
+            raise KaoheError([Problem(display_path(target), "", "",
+                                      f"第{number}版已存在（另一次发布刚刚写出？），未覆盖：请重新运行"
+                                      f"（{exc.strerror}）")]) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

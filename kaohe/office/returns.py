@@ -73,7 +73,8 @@ class Status:
                 for d, xs in self.lacking().items()]
 
     def as_provenance(self) -> dict:
-        return {"complete": self.complete, "lacking": self.summary()}
+        return {"complete": self.complete, "lacking": self.summary(),
+                "departments": {d: len(xs) for d, xs in self.lacking().items()}}
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame([x.__dict__ for x in self.lines],

@@ -12,8 +12,9 @@ def _draft(doc) -> str:
     if returns.get("complete", True):
         return ""
     text = "草稿（材料未齐）：部分责任单位的材料尚未报送，本结果仅供核对，不作为正式考核结果。"
-    if doc.unit_id is None and returns.get("lacking"):
-        text += "尚缺：" + "；".join(returns["lacking"]) + "。"
+    lacking = returns.get("departments") or {}
+    if doc.unit_id is None and lacking:  # departments by name; indicator ids stay internal
+        text += "尚缺：" + "、".join(f"{d}（{n}项指标）" for d, n in lacking.items()) + "。"
     return tag("div", text, "draft-banner sample-banner")
 
 

@@ -170,3 +170,47 @@ def test_correction_lists_each_changed_result():
         ["b", "总分", "95.95", "96.30"], ["b", "名次", "2", "1"], ["b", "通报表扬", "否", "是"]]
     assert set(got.loc[got["unit_id"] == "b", "why"]) == {"申诉采纳；据申诉复核更正"}
     assert set(got.loc[got["unit_id"] == "a", "why"]) == {"因其他单位的结果更正而变化；据申诉复核更正"}
+
+
+class _Doc:
+    """What the office's sections read of a report ``Doc``."""
+
+    def __init__(self, unit_id, provenance, correction=None, appeals=None):
+        from types import SimpleNamespace
+
+        self.unit_id = unit_id
+        self.data = SimpleNamespace(provenance=provenance,
+                                    correction=correction if correction is not None else pd.DataFrame(),
+                                    appeals=appeals if appeals is not None else pd.DataFrame())
+        self.n = 0
+
+    def heading(self, text):
+        self.n += 1
+        return f"<h2>{text}</h2>"
+
+    def caption(self, text):
+        return text
+
+
+def test_report_sections_draft_correction_and_appeals():
+    from kaohe.office import sections
+
+    draft = {"returns": {"complete": False, "lacking": ["区商务委：r12 未报送"],
+                         "departments": {"区商务委": 1}}}
+    assert "草稿（材料未齐）" in sections.notices(_Doc(None, draft)).html
+    assert "尚缺：区商务委（1项指标）。" in sections.notices(_Doc(None, draft)).html
+    assert "区商务委" not in sections.notices(_Doc("a", draft)).html  # units: the mark only
+    assert sections.notices(_Doc("a", {"returns": {"complete": True}})) is None
+    corr = pd.DataFrame([["b", "乙镇", "总分", "95.95", "96.25", "申诉<采纳>"]],
+                        columns=["unit_id", "name", "what", "before", "after", "why"])
+    done = {"returns": {"complete": True}}
+    assert sections.notices(_Doc("a", done, corr)) is None
+    assert "已更正：总分 95.95 → 96.25。原因：申诉&lt;采纳&gt;" in sections.notices(_Doc("b", done, corr)).html
+    assert "1 个单位的结果（乙镇）" in sections.notices(_Doc(None, done, corr)).html
+    appeals = pd.DataFrame([["b", "乙镇", "r10 就业", "2025-02-10", "漏统计", "采纳", "复核组",
+                             "2025-02-20", "核实"]],
+                           columns=["unit_id", "unit", "indicator", "received", "claim",
+                                    "decision", "decided_by", "decided", "reason"])
+    html = sections.appeals(_Doc("b", done, appeals=appeals)).html
+    assert "申诉与复核" in html and "漏统计" in html and "采纳" in html
+    assert sections.appeals(_Doc("a", done, appeals=appeals)) is None
