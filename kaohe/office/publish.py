@@ -283,8 +283,8 @@ def _internal_page(staging: Path, rubric, directory: Path, appeals: pd.DataFrame
 
     st = returns_status(rubric, staging / INPUT / "data" / rubric.scheme / directory.name)
     body = [para("本页供考核办内部使用，不发送被考核单位。"), heading("材料报送")]
-    body.append(grid(["责任单位", "指标", "名称", "状态", "说明"],
-                     [[x.department, x.indicator_id, x.name, x.state, x.detail] for x in st.lines]))
+    body.append(grid(["责任单位", "指标", "状态", "名称", "说明"], nowrap=3, rows=
+                     [[x.department, x.indicator_id, x.state, x.name, x.detail] for x in st.lines]))
     body.append(heading("申诉与复核"))
     body.append(grid(["单位", "指标", "收到", "申诉事项", "决定", "决定人", "决定日期", "理由"],
                      appeals[["unit", "indicator", "received", "claim", "decision", "decided_by",
@@ -318,15 +318,21 @@ def _write_versions(root: Path, rubric, number: int, manifest: dict, manifest_sh
     tmp = path.with_name(f".{VERSIONS}.tmp")
     tmp.write_text(json.dumps(listed, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-    rows = []
+    from ..report.html import esc, tag
+
+    rows, links = [], []
     for v in listed:
         n = v["version"]
-        corr = (f"更正 {v['corrected_units']} 个单位（见 v{n}/{corrections.CORRECTION_HTML}）"
-                if n > 1 else "首次发布")
-        rows.append([f"第{n}版", v["published_at"], corr, v.get("note", ""),
-                     f"v{n}/{PAGES}/index.html"])
-    body = para("各版本均已冻结，不再修改；最新版本为准。") + grid(
-        ["版本", "发布时间", "更正", "说明", "报告"], rows)
+        corr = f"更正 {v['corrected_units']} 个单位" if n > 1 else "首次发布"
+        rows.append([f"第{n}版", v["published_at"], corr, v.get("note", "")])
+        hrefs = [(f"v{n}/{PAGES}/index.html", "报告"), (f"v{n}/{MANIFEST}", "清单")]
+        if n > 1:
+            hrefs.insert(1, (f"v{n}/{corrections.CORRECTION_HTML}", "更正通知"))
+        links.append(tag("li", raw=esc(f"第{n}版：") + "、".join(
+            f'<a href="{esc(h)}">{esc(t)}</a>' for h, t in hrefs)))
+    body = (para("各版本均已冻结，不再修改；以最新版本为准。")
+            + grid(["版本", "发布时间", "更正", "说明"], rows, nowrap=3)
+            + tag("ul", raw="".join(links), cls="links"))
     html = page(f"{rubric.title}　发布版本", f"{rubric.title}　发布版本", body,
                 f"v{number}/{PAGES}/static/kaohe.css", authority=rubric.authority,
                 sample=bool(manifest.get("sample_data")))

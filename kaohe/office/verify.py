@@ -83,6 +83,8 @@ def _manifest_listed(vdir: Path, shown: str) -> list[Problem]:
 
 def _rescored(vdir: Path, shown: str, manifest: dict, out: Verified) -> list[Problem]:
     """Score the archived inputs again and compare with the archived score tables."""
+    if not (vdir / INPUT).is_dir():
+        return [Problem(f"{shown}/{INPUT}", "", "", "缺少归档的评分细则和数据，无法重新计分")]
     with tempfile.TemporaryDirectory(prefix="kaohe-verify-") as tmp:
         work = Path(tmp)
         shutil.copytree(vdir / INPUT, work / INPUT)
