@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -157,6 +158,24 @@ def test_a_year_of_the_office(tmp_path, monkeypatch, capsys):
     assert "已更正：总分 95.95 → 96.25" in page and "申诉与复核" in page
     index = (PUB / "changshou-rural/2024/index.html").read_text(encoding="utf-8")
     assert "第1版" in index and "第2版" in index
+
+    internal = (v2 / "internal/office.html").read_text(encoding="utf-8")
+    assert "务工就业人数漏统计12人" in internal and "correction" not in internal  # log: v1 only
+    assert internal.count(">publish<") == 1 and ">import<" in internal
+
+    # the manifests: version, commit, time — and the time is in no page, score table or
+    # correction (only the log, the returns and the internal page showing them hold times)
+    m1, m2 = (json.loads((v / "manifest.json").read_text(encoding="utf-8")) for v in (v1, v2))
+    assert (m1["version"], m2["version"], m2["previous"]) == (1, 2, 1)
+    assert m2["commit"] and m2["published_at"] > m1["published_at"]
+    assert [a["key"] for a in m2["appeals"]] == ["shuanglong/r10/2025-02-10"]
+    assert m2["files"]["scores/totals.csv"] == hashlib.sha256(
+        (v2 / "scores/totals.csv").read_bytes()).hexdigest()
+    for v, m in ((v1, m1), (v2, m2)):
+        stamp = m["published_at"][:16]
+        assert not [p for p in v.rglob("*") if p.is_file() and p.suffix in (".html", ".csv")
+                    and p.relative_to(v).parts[0] not in ("input", "internal")
+                    and stamp in p.read_text(encoding="utf-8", errors="replace")]
 
     # v1 is byte-identical to before
     assert _tree(v1) == before_v2
