@@ -314,14 +314,18 @@ EPILOG_TEMPLATE = """示例：
   kaohe template params/changshou-rural/2023.yaml --out templates/changshou-rural/2023
 每个责任单位（评分细则中的 department）一个 .xlsx：被考核单位和该单位负责的指标，
 满分和评分规则，下拉选项和数值范围校验，填报说明；只有黄色单元格可以填写。
-单位名单取自数据目录的 units.csv（默认 data/<方案>/<年度>/）。"""
+单位名单取自数据目录的 units.csv（默认 data/<方案>/<年度>/）。
+模板记录各指标的分值、评分规则和参数；此后修改了这些内容的指标，其旧模板导入时被拒绝。"""
 
 EPILOG_IMPORT = """示例：
   kaohe import params/changshou-rural/2023.yaml 填好的模板/*.xlsx
   kaohe import params/changshou-rural/2023.yaml observations.csv
 逐行校验后写入数据目录的 observations.csv、events.csv、not_applicable.csv；
 有任何问题则全部不写入，逐条列出（文件[工作表]:行:列: 单元格：说明），退出码 1。
-数据目录已有同一数据时不覆盖，除非加 --force（原文件先备份到 replaced/<时间>/）。
+与数据目录中相同的行报告“未变”，不重复写入；不同的行列出原值 → 新值，须加 --force 才替换
+（原文件先备份到 replaced/<时间>/；替换的行留在原来的行号）。
+模板生成后其指标的分值、评分规则或参数已修改的，拒绝导入并说明改了什么。
+导入成功后记入 returns.csv（材料报送），每次导入（含被拒绝的）记入 audit.jsonl。
 每次都列出行数核对：读取 N 行 = 使用 N 行 + 拒绝 N 行。"""
 
 

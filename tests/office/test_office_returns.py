@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from excel_helpers import CS_DATA, CS_PARAMS, bundled, fill, template
 
 from kaohe.cli import main
@@ -214,3 +215,20 @@ def test_report_sections_draft_correction_and_appeals():
     html = sections.appeals(_Doc("b", done, appeals=appeals)).html
     assert "申诉与复核" in html and "漏统计" in html and "采纳" in html
     assert sections.appeals(_Doc("a", done, appeals=appeals)) is None
+
+
+@pytest.mark.parametrize("command, example", [
+    ("status", "kaohe status params/changshou-rural/2024.yaml"),
+    ("publish", "kaohe publish params/changshou-rural/2024.yaml --out published/"),
+    ("verify", "kaohe verify published/changshou-rural/2024/v1")])
+def test_office_commands_have_an_example(command, example, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "示例" in out and example in out
+
+
+def test_verify_of_a_folder_that_is_no_version(tmp_path, capsys):
+    assert main(["verify", str(tmp_path)]) == 1
+    assert "不是发布版本目录（缺少 manifest.json）" in capsys.readouterr().err
