@@ -14,15 +14,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from .reconcile import Reconciliation, reconcile
 from .report import charts
 from .report.data import ReportData
 from .report.data import load as _load
 from .report.html import (
     DASH,
+    Cell,
     Column,
     Fragment,
     cn_number,
     esc,
+    exact,
     is_missing,
     join,
     key_values,
@@ -33,7 +36,7 @@ from .report.html import (
     table,
     tag,
 )
-from .report.plan import bulletin_title
+from .report.plan import bulletin_title, page_name
 from .report.views import unit_view
 from .rules.base import fmt
 from .rules.events import EFFECT_ZH
@@ -128,6 +131,36 @@ class Doc:
         """Share of the first-level points earned; NaN where the indicator does not apply."""
         earned, maxed = self.top_nodes()
         return earned / maxed.where(maxed > EPS)
+
+    def reconciliation(self, unit_id: str | None = None) -> Reconciliation:
+        """得分核对 of a unit (this report's unit by default), from the score tables."""
+        u = unit_id or self.unit_id
+        key = ("rec", u)
+        if key not in self._cache:
+            if "nodes_by_unit" not in self._cache:
+                self._cache["nodes_by_unit"] = dict(tuple(self.data.nodes.groupby("unit_id")))
+            self._cache[key] = reconcile(self.rubric, self.totals.loc[u],
+                                         self._cache["nodes_by_unit"][u])
+        return self._cache[key]
+
+    def label(self, node_id: str) -> str:
+        """An indicator with its first-level indicator: '基础设施 › 道路硬化'."""
+        if "tops" not in self._cache:
+            tops = {}
+            for top in self.rubric.indicators:
+                stack = [top]
+                while stack:
+                    n = stack.pop()
+                    tops[n.id] = top.name
+                    stack.extend(n.children)
+            self._cache["tops"] = tops
+        name = self.name(node_id)
+        top = self._cache["tops"].get(node_id)
+        return f"{top} › {name}" if top and top != name else name
+
+    def unit_href(self, unit_id: str) -> str:
+        """The relative link from the bulletin to a unit's report (the layout of a build)."""
+        return f"units/{page_name(unit_id)}.html"
 
     def sample_banner(self) -> str:
         return tag("div", SAMPLE_NOTE, "sample-banner") if self.data.sample else ""
@@ -345,28 +378,57 @@ def ranking_table(doc: Doc, group: str) -> Fragment:
     members = t[t["group"] == group].sort_values(["rank", "total"], ascending=[True, False],
                                                  kind="mergesort")
     cols = _ranking_columns(doc, members)
-    rows, classes = [], []
+    _, maxed = doc.top_nodes()
+    rows, classes, attrs = [], [], []
     for u, row in members.iterrows():
-        cells = []
-        for key, col in cols:
+        deltas = _ranking_deltas(doc, row)
+        cells: list[object] = []
+        for key, _col in cols:
             if key == "rank":
                 cells.append(str(int(row["rank"])))
             elif key == "remarks":
-                cells.append("；".join(_flag_names(doc, u)))
-            elif key in ("name", "grade"):
+                text = "；".join(_flag_names(doc, u))
+                veto = deltas.get("veto", 0.0)
+                cells.append(Cell(text, (("data-delta", exact(veto)),)) if abs(veto) > EPS else text)
+            elif key == "name":
+                cells.append(Cell(f'<a href="{esc(doc.unit_href(u))}">{esc(row["name"])}</a>',
+                                  raw=True) if doc.unit_href(u) else str(row["name"]))
+            elif key == "grade":
                 cells.append("" if is_missing(row[key]) else str(row[key]))
+            elif key == "total":
+                cells.append(Cell(num(row[key]), (("data-total", exact(row[key])),)))
             elif key in doc.data.top_ids:
-                _, maxed = doc.top_nodes()
-                cells.append(num(row[key]) if maxed.at[u, key] > EPS else DASH)
-            elif col.numeric and key not in doc.data.top_ids and key in doc.rubric.order:
-                cells.append(signed(row[key]))
+                cells.append(Cell(num(row[key]), (("data-delta", exact(row[key])),))
+                             if maxed.at[u, key] > EPS else DASH)
+            elif key in deltas:
+                shown = num(row[key]) if key == "rescaled" else signed(row[key])
+                cells.append(Cell(shown, (("data-delta", exact(deltas[key])),)))
             else:
                 cells.append(num(row[key]))
         rows.append(cells)
+        attrs.append({"data-unit": str(u), "data-start": "0.0"})
         classes.append("vetoed" if row["vetoed"] else
                        ("advanced" if doc.has("advanced") and row["advanced"] else ""))
     return table([c for _, c in cols], rows, doc.caption(f"{_group_title(doc, group)}考核结果"),
-                 row_classes=classes)
+                 cls="grid ranking", row_classes=classes, row_attrs=attrs)
+
+
+def _ranking_deltas(doc: Doc, row: pd.Series) -> dict[str, float]:
+    """How a ranking row's columns add up to its total, in the rubric's order: the
+    first-level points add up to ``base``; 缺项折算后 adds ``rescaled − running``;
+    each adjustment its points; a veto that zeroes the total the rest."""
+    running = float(row["base"])
+    out: dict[str, float] = {}
+    for step in doc.rubric.order:
+        if step == "rescale":
+            out["rescaled"] = float(row["rescaled"]) - running
+            running = float(row["rescaled"])
+        elif doc.has(step) and not is_missing(row[step]):
+            out[step] = float(row[step])
+            running += float(row[step])
+    if abs(float(row["total"]) - running) > EPS:
+        out["veto"] = float(row["total"]) - running
+    return out
 
 
 def ranking_chart(doc: Doc, group: str) -> Fragment:
@@ -782,7 +844,10 @@ def feedback_header(doc: Doc) -> Fragment:
     u = doc.unit_id
     row = doc.totals.loc[u]
     sub = f"被考核单位：{row['name']}（{doc.data.kind_name(row['kind'])}）"
-    return masthead(doc, doc.rubric.title + "结果反馈", sub)
+    head = masthead(doc, doc.rubric.title + "结果反馈", sub)
+    back = tag("p", "", "doc-nav", raw='<a href="../bulletin.html">'
+               + esc(bulletin_title(doc.rubric.title)) + "</a>")
+    return Fragment(head.html + back, head.what)
 
 
 def result(doc: Doc) -> Fragment:
@@ -813,6 +878,38 @@ def result(doc: Doc) -> Fragment:
     if isinstance(row.get("explain"), str) and row["explain"]:
         parts.append(tag("p", "说明：" + row["explain"] + "。"))
     return Fragment("".join(parts), "考核结果")
+
+
+def reconciliation(doc: Doc) -> Fragment:
+    """得分核对: from the full score to the total, every step in total-score points.
+
+    Marked up so a program can re-add it: ``table.reconcile``, the first row's
+    ``data-start``, each step's ``data-delta``, the last row's ``data-total`` (exact
+    numbers as in the score tables; the cells show them rounded to two decimals)."""
+    rec = doc.reconciliation()
+    rows, attrs = [], []
+    n = 0
+    for _, s in rec.steps.iterrows():
+        if s["kind"] == "start":
+            rows.append(["", "满分", s["path"], num(s["delta"])])
+            attrs.append({"data-start": exact(s["delta"])})
+        elif s["kind"] == "total":
+            rows.append(["", "总分", "", num(s["delta"])])
+            attrs.append({"data-total": exact(s["delta"])})
+        else:
+            n += 1
+            label = doc.label(s["node_id"]) if s["node_id"] else s["label"]
+            rows.append([str(n), label, s["path"], signed(s["delta"])])
+            attrs.append({"data-delta": exact(s["delta"])})
+    classes = ["start"] + [""] * (len(rows) - 2) + ["total"]
+    parts = [doc.heading("得分核对"),
+             tag("p", "下表从满分出发，逐项列出每一处得失分折合为总分的分值（经过的权重和折算均已列明），"
+                      "各行相加即为总分。表中分值保留两位小数，合计按未经四舍五入的分值计算，"
+                      "末位可能相差0.01分。"),
+             table([Column("序号", True), Column("项目"), Column("计算"), Column("折合总分", True)],
+                   rows, doc.caption("得分核对"), cls="grid reconcile", row_classes=classes,
+                   row_attrs=attrs).html]
+    return Fragment("".join(parts), "得分核对")
 
 
 def _point_adjustments(doc: Doc) -> list[str]:
@@ -861,7 +958,9 @@ def indicators(doc: Doc) -> Fragment:
 
 
 def lost_points(doc: Doc) -> pd.DataFrame:
-    """Every point this unit lost, largest first: indicator, points, reason, input, data row.
+    """Every point this unit lost, costliest first: indicator, points on the item's own scale
+    (``lost``), the same in total-score points (``cost``, through the weights and
+    rescaling of 得分核对), reason, input, data row.
 
     Rules that start from the maximum explain each deduction with a line (a line that gives
     points back, 扣完为止, counts against its indicator's losses); rules that start from
@@ -873,30 +972,35 @@ def lost_points(doc: Doc) -> pd.DataFrame:
     lines = doc.data.lines
     lines = lines[lines["unit_id"] == u]
     adjust = {a.id for a in doc.rubric.adjustments}
+    rec = doc.reconciliation()
     rows = []
     for order, (_, r) in enumerate(d.iterrows()):
         leaf = r["indicator_id"]
+        k = rec.factor(leaf)
         mine = lines[(lines["indicator_id"] == leaf) & (lines["delta"].abs() > EPS)]
         label = f"{r['section']} › {r['indicator_name']}" if r["section"] and r["section"] != r[
             "indicator_name"] else r["indicator_name"]
         if leaf in adjust:
             for _, ln in mine[mine["delta"] < -EPS].iterrows():
-                rows.append((order, -ln["delta"], -ln["delta"], label, ln["text"], r["inputs"],
-                             ln["ref"]))
+                rows.append((order, -ln["delta"] * k, -ln["delta"], -ln["delta"] * k, label,
+                             ln["text"], r["inputs"], ln["ref"]))
             continue
         short = r["max"] - r["points"]
         if short <= EPS:
             continue
         if r["lost"] > EPS and len(mine):
             for _, ln in mine.iterrows():
-                rows.append((order, short, -ln["delta"], label, ln["text"], r["inputs"], ln["ref"]))
+                rows.append((order, short * k, -ln["delta"], -ln["delta"] * k, label, ln["text"],
+                             r["inputs"], ln["ref"]))
         else:
-            rows.append((order, short, short, label, r["reason"], r["inputs"], r["refs"]))
-    df = pd.DataFrame(rows, columns=["order", "leaf_lost", "lost", "indicator", "reason",
+            rows.append((order, short * k, short, short * k, label, r["reason"], r["inputs"],
+                         r["refs"]))
+    df = pd.DataFrame(rows, columns=["order", "leaf_lost", "lost", "cost", "indicator", "reason",
                                      "input", "ref"])
     # sort on rounded values: 0.4 and 0.40000000000000036 are the same loss
-    key = df.assign(leaf_lost=df["leaf_lost"].round(6), lost_key=df["lost"].round(6))
-    df = df.loc[key.sort_values(["leaf_lost", "order", "lost_key"], ascending=[False, True, False],
+    # an indicator's lines stay together, indicators by their cost in the total
+    key = df.assign(cost=df["cost"].round(6), leaf_lost=df["leaf_lost"].round(6))
+    df = df.loc[key.sort_values(["leaf_lost", "order", "cost"], ascending=[False, True, False],
                                 kind="mergesort").index]
     return df.drop(columns=["order", "leaf_lost"]).reset_index(drop=True)
 
@@ -926,14 +1030,16 @@ def losses(doc: Doc) -> Fragment:
     if df.empty:
         parts.append(tag("p", "本单位各项指标均得满分，无失分。"))
     else:
-        total = df["lost"].sum()
-        parts.append(tag("p", f"本单位共有{len(df)}处失分，合计{num(total)}分，按失分多少排列如下；"
-                              "“数据来源”为引起失分的数据文件及行号。"))
-        rows = [[str(i + 1), r["indicator"], num(r["lost"]), r["reason"], r["input"], r["ref"]]
-                for i, r in df.iterrows()]
-        rows.append(["", "合计", num(total), "", "", ""])
-        parts.append(table([Column("序号", True), Column("指标"), Column("失分", True),
-                            Column("原因"), Column("输入"), Column("数据来源")], rows,
+        total = df["cost"].sum()
+        parts.append(tag("p", f"本单位共有{len(df)}处失分，折合总分合计{num(total)}分，按折合总分的多少排列如下；"
+                              "“本项失分”为按该项自身分值计的失分，“折合总分”为经过权重和折算后"
+                              "在总分中的失分（见得分核对）；“数据来源”为引起失分的数据文件及行号。"))
+        rows = [[str(i + 1), r["indicator"], num(r["lost"]), num(r["cost"]), r["reason"],
+                 r["input"], r["ref"]] for i, r in df.iterrows()]
+        rows.append(["", "合计", "", num(total), "", "", ""])
+        parts.append(table([Column("序号", True), Column("指标"), Column("本项失分", True),
+                            Column("折合总分", True), Column("原因"), Column("输入"),
+                            Column("数据来源")], rows,
                            doc.caption("失分明细"), cls="grid losses").html)
     d = doc.data.details
     na = d[(d["unit_id"] == doc.unit_id) & ~d["applicable"]]
@@ -1063,7 +1169,7 @@ def bulletin_document(data: ReportData) -> Fragment:
 
 def feedback_document(data: ReportData, unit_id: str | None = None) -> Fragment:
     doc = feedback(data, unit_id)
-    return join([feedback_header(doc), result(doc), indicators(doc), losses(doc),
+    return join([feedback_header(doc), result(doc), reconciliation(doc), indicators(doc), losses(doc),
                  adjustments(doc), self_check(doc), trend(doc), robustness(doc),
                  provenance(doc)], "考核结果反馈")
 
@@ -1072,6 +1178,6 @@ __all__ += ["masthead", "provenance", "bulletin_header", "overview", "grade_dist
             "ranking_table", "ranking_chart", "rankings", "honours", "history_flags",
             "warnings_list", "vetoes", "self_check_gaps",
             "conversion", "heatmaps", "change", "rubric_changes", "robustness",
-            "feedback_header", "result", "indicators",
+            "feedback_header", "result", "reconciliation", "indicators",
             "lost_points", "losses", "adjustments", "self_check", "trend", "bulletin_document",
             "feedback_document"]

@@ -19,3 +19,16 @@ def mini_ws(tmp_path, monkeypatch) -> Path:
     mini(tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def built_all(tmp_path_factory) -> Path:
+    """Every bundled scheme-year (params/*/*.yaml) built once per test session: the pages a
+    reviewer reads. Tests that read built pages share this tree; none may write into it."""
+    from kaohe.report.build import build
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path_factory.mktemp("built-all")
+    result = build(sorted((root / "params").glob("*/*.yaml")), out, jobs=None)
+    assert result.failed == 0
+    return out

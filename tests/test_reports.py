@@ -158,15 +158,15 @@ def test_ranking_table_has_subtotals_adjustments_total_and_grade(data):
     for head in ("责任落实（10分）", "政策落实（30分）", "工作落实（20分）", "巩固成效（33分）",
                  "重点专项（7分）", "缺项折算后", "市级评估结果运用", "加分", "总分", "等次", "备注"):
         assert f">{head}</th>" in html
-    row = re.search(r"<tr[^>]*><td class=\"num\">7</td><td class=\"nw\">江南街道</td>(.*?)</tr>",
-                    html).group(1)
+    row = re.search(r"<tr[^>]*><td class=\"num\">7</td><td class=\"nw\">"
+                    r"<a href=\"units/jiangnan.html\">江南街道</a></td>(.*?)</tr>", html).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     # 江南街道 bonus: 以工代赈 counted once at its highest (national pilot 1, not also the
     # municipal 0.5) + central media 0.3 + municipal commendation 0.5 + 华龙网 0.2 + district
     # commendation 0.2 = 2.2, capped at 2;
     # total = 93.788 (no rescaling, all 100 points apply) + 2 = 95.788 → 95.79
     assert cells[-4:] == ["+2.00", "95.79", "较好", ""]
-    yuntai = re.search(r"<tr class=\"vetoed\">.*?云台镇.*?</tr>", html).group(0)
+    yuntai = re.search(r"<tr class=\"vetoed\"[^>]*>.*?云台镇.*?</tr>", html).group(0)
     assert "一票否决" in yuntai and ">较差<" in yuntai and '<td class="num">19</td>' in yuntai
 
 
@@ -229,9 +229,13 @@ def test_lost_points_every_one_with_reason_and_row_largest_first(data):
     assert lost.iloc[1]["lost"] == pytest.approx(10 - 90.7 / 100 * 10)  # 现场实地评估, 0.93
     r01 = lost[lost["ref"] == _row_of("observations.csv", "fengcheng,r01,")].iloc[0]
     assert r01["lost"] == pytest.approx(3 - 2.6) and "年度工作部署未细化到村" in r01["reason"]
-    assert list(lost["lost"].round(6)) == sorted(lost["lost"].round(6), reverse=True)
+    assert list(lost["cost"].round(6)) == sorted(lost["cost"].round(6), reverse=True)  # a line each
+    # 凤城街道's applicable maximum is 98 (缺项折算 to 100): each loss costs 100/98 of
+    # itself in the total, 8.614 × 100/98 = 8.79
+    assert lost["cost"].sum() == pytest.approx((98 - 89.386) * 100 / 98)
+    assert first["cost"] == pytest.approx(first["lost"] * 100 / 98)
     html = present.losses(doc).html
-    assert "本单位共有21处失分，合计8.61分" in html
+    assert "本单位共有21处失分，折合总分合计8.79分" in html
     assert "重点帮扶" in html and "以下指标对本单位不适用" in html  # r22 not applicable
 
 
@@ -453,13 +457,20 @@ def test_build_links_resolve_from_the_file_system(built):
     assert {p.relative_to(out).as_posix() for p in pages} == {
         "index.html", "changshou-rural/2023/index.html", "changshou-rural/2023/bulletin.html",
         *(f"changshou-rural/2023/units/{u}.html" for u in BUILT_UNITS)}
+    linked: set[str] = set()
     for page in pages:
         parser = _Links()
         parser.feed(page.read_text(encoding="utf-8"))
         assert parser.links, page
         for href in parser.links:
             assert not urlparse(href).scheme and not href.startswith("/"), href  # relative
+            if page.name == "bulletin.html" and href.startswith("units/"):
+                linked.add(href)  # the bulletin links every unit's report, built or not
+                if href.removeprefix("units/").removesuffix(".html") not in BUILT_UNITS:
+                    continue
             assert (page.parent / unquote(href)).resolve().exists(), (page, href)
+    units = pd.read_csv(ROOT / "data/changshou-rural/2023/units.csv")["unit_id"]
+    assert linked == {f"units/{u}.html" for u in units}
     sy_index = (out / "changshou-rural/2023/index.html").read_text(encoding="utf-8")
     assert 'href="units/yuntai.html"' in sy_index
     assert "未生成" in sy_index  # units not built this time are listed without a link

@@ -105,15 +105,42 @@ class Column:
         return "num" if self.numeric else ("nw" if self.nowrap else "")
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A table cell with attributes (``data-delta`` for a program that re-adds the table),
+    or with already-escaped inner HTML (a link)."""
+
+    text: object
+    attrs: tuple[tuple[str, str], ...] = ()
+    raw: bool = False
+
+    def html(self, cls: str) -> str:
+        attrs = "".join(f' {k}="{esc(v)}"' for k, v in self.attrs)
+        c = f' class="{esc(cls)}"' if cls else ""
+        inner = str(self.text) if self.raw else esc(self.text)
+        return f"<td{c}{attrs}>{inner}</td>"
+
+
+def exact(x: float) -> str:
+    """A number for a data attribute: the float as stored (shortest exact repr)."""
+    return repr(float(x))
+
+
+def _cell(v: object, cls: str) -> str:
+    return v.html(cls) if isinstance(v, Cell) else tag("td", v, cls)
+
+
 def table(columns: Sequence[Column], rows: Iterable[Sequence[object]], caption: str = "",
-          cls: str = "grid", row_classes: Sequence[str] | None = None) -> Fragment:
+          cls: str = "grid", row_classes: Sequence[str] | None = None,
+          row_attrs: Sequence[dict[str, str]] | None = None) -> Fragment:
     """A table of already formatted cells; every header and cell is escaped."""
     head = "".join(tag("th", c.title, c.cls) for c in columns)
     body = []
     for i, row in enumerate(rows):
-        cells = "".join(tag("td", v, c.cls) for c, v in zip(columns, row, strict=True))
+        cells = "".join(_cell(v, c.cls) for c, v in zip(columns, row, strict=True))
         rc = row_classes[i] if row_classes is not None and row_classes[i] else ""
-        body.append(f'<tr class="{esc(rc)}">{cells}</tr>' if rc else f"<tr>{cells}</tr>")
+        attrs = "".join(f' {k}="{esc(v)}"' for k, v in (row_attrs[i] if row_attrs else {}).items())
+        body.append(f'<tr class="{esc(rc)}"{attrs}>{cells}</tr>' if rc else f"<tr{attrs}>{cells}</tr>")
     cap = tag("caption", caption) if caption else ""
     return Fragment(f'<table class="{esc(cls)}">{cap}<thead><tr>{head}</tr></thead>'
                     f"<tbody>{''.join(body)}</tbody></table>", "表格")
