@@ -9,6 +9,8 @@ are escaped (``kaohe.report.html``); charts are SVG in the CJK font the project 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,9 @@ from .rules.base import fmt
 from .rules.events import EFFECT_ZH
 
 EPS = 1e-9
+# ids printed by rules: "改革事项t22“名称”" (the name follows: drop the id), "指标P自评" (name it)
+_ID_BEFORE_NAME = re.compile(r"(改革事项|事项|指标)[A-Za-z][A-Za-z0-9_.-]*“")
+_ID_AFTER_WORD = re.compile(r"(指标)([A-Za-z][A-Za-z0-9_.-]*)")
 HEATMAP_NUMBERS = 400  # cells a bulletin's heatmaps print numbers in, at most
 SAMPLE_NOTE = "示例数据：本报告由示例数据生成，不是真实考核结果，仅供演示和检验。"
 
@@ -162,6 +167,47 @@ class Doc:
         """The relative link from the bulletin to a unit's report (the layout of a build)."""
         return f"units/{page_name(unit_id)}.html"
 
+    def appendix(self) -> pd.DataFrame:
+        """This unit's input rows (本单位原始数据), numbered in the order the appendix lists them."""
+        if "appendix" not in self._cache:
+            rows = self.data.unit_rows
+            if rows.empty or self.unit_id is None:
+                rows = pd.DataFrame(columns=["ref", "table", "indicator_id", "source", "item",
+                                             "value", "note"])
+            else:
+                rows = rows[rows["unit_id"] == self.unit_id].reset_index(drop=True)
+            self._cache["appendix"] = rows.assign(no=range(1, len(rows) + 1))
+        return self._cache["appendix"]
+
+    def ref(self, refs: object) -> str:
+        """Data rows as a unit reads them: 'observations.csv:301' → '原始数据第12条' (the
+        numbered row of this report's appendix). The bulletin has no appendix: there the
+        rows are in each unit's report."""
+        if is_missing(refs) or not str(refs):
+            return ""
+        if self.unit_id is None:
+            return "见该单位反馈报告附表"
+        if "refno" not in self._cache:
+            a = self.appendix()
+            self._cache["refno"] = dict(zip(a["ref"], a["no"], strict=True))
+        nos = self._cache["refno"]
+        out = [f"原始数据第{nos[r]}条" if r in nos else "" for r in str(refs).split("；")]
+        return "、".join(dict.fromkeys(x for x in out if x))
+
+    def words(self, text: object) -> str:
+        """A reason as it goes out: indicator and item ids that rules print ("指标P自评",
+        "改革事项t22“…”") become the indicator's name, or go where the name follows."""
+        if is_missing(text):
+            return ""
+        text = str(text)
+        if "ids" not in self._cache:
+            self._cache["ids"] = {n.id: n.name for n, _, _ in self.rubric.walk()} | {
+                a.id: a.name for a in self.rubric.adjustments}
+        ids = self._cache["ids"]
+        text = _ID_BEFORE_NAME.sub(r"\1“", text)
+        return _ID_AFTER_WORD.sub(
+            lambda m: f"{m.group(1)}“{ids[m.group(2)]}”" if m.group(2) in ids else m.group(0), text)
+
     def sample_banner(self) -> str:
         return tag("div", SAMPLE_NOTE, "sample-banner") if self.data.sample else ""
 
@@ -189,8 +235,30 @@ def masthead(doc: Doc, title: str, subtitle: str = "") -> Fragment:
     return Fragment("".join(parts), "标题")
 
 
+def provenance_line(doc: Doc) -> Fragment:
+    """One line a reviewer can quote: the program's version and a short digest of the
+    inputs (this unit's rows in a unit report, the rubric and every data file in the
+    bulletin). The full record is on the internal page."""
+    p = doc.data.provenance
+    h = hashlib.sha256(str(p.get("rubric_sha256", "")).encode())
+    if doc.unit_id is not None and len(doc.data.unit_inputs):
+        mine = doc.data.unit_inputs
+        for digest in sorted(mine.loc[mine["unit_id"] == doc.unit_id, "sha256"].astype(str)):
+            h.update(digest.encode())
+    else:
+        for _, digest in sorted((p.get("data_sha256") or {}).items()):
+            h.update(str(digest).encode())
+    version = p.get("kaohe_version", "")
+    commit = str(p.get("commit", ""))[:8]
+    text = (f"生成程序 kaohe {version}" + (f"（{commit}）" if commit else "")
+            + f"；评分细则和{'本单位' if doc.unit_id is not None else '全部'}数据摘要 {h.hexdigest()[:16]}"
+            + ("；示例数据" if doc.data.sample else ""))
+    return Fragment(tag("p", text, "provenance-line"), "数据来源")
+
+
 def provenance(doc: Doc) -> Fragment:
-    """Where this report came from: scheme, year, rubric and data hashes, version, commit."""
+    """Where this report came from: scheme, year, rubric and data hashes, version, commit
+    (the internal page: paths and hashes are for the office, not for units)."""
     p = doc.data.provenance
     r = doc.rubric
     period = f"{r.year}年度" + (f"（{r.period}）" if r.period else "")
@@ -537,9 +605,12 @@ def history_flags(doc: Doc) -> Fragment | None:
 
 def _advanced_rule(doc: Doc, s) -> str:
     who = "、".join(doc.data.kind_name(k) for k in s.kinds) or "各单位"
+    extra = f"，且总分不低于{num(s.min_total)}分" if s.min_total is not None else ""
+    if s.grade_in:  # the engine selects by grade alone then (results._advanced)
+        grades = "、".join(f"“{g}”" for g in s.grade_in)
+        return f"{who}中等次评为{grades}的单位{extra}，一票否决的单位不得评选"
     within = "各组" if s.within else ""
     n = f"前{s.top_n}名" if s.top_n is not None else f"前{num((s.top_share or 0) * 100, 0)}%"
-    extra = f"，且总分不低于{num(s.min_total)}分" if s.min_total is not None else ""
     return f"{who}{within}按总分{n}{extra}，一票否决的单位不得评选"
 
 
@@ -587,7 +658,7 @@ def vetoes(doc: Doc) -> Fragment:
         return Fragment("".join(parts), "一票否决")
     names = doc.totals["name"]
     rows = [[names.get(r["unit_id"], r["unit_id"]), doc.name(r["indicator_id"]),
-             EFFECT_ZH.get(r["effect"], r["effect"]), r["text"], r["ref"]]
+             EFFECT_ZH.get(r["effect"], r["effect"]), doc.words(r["text"]), doc.ref(r["ref"])]
             for _, r in f.iterrows()]
     parts.append(tag("p", f"共{f['unit_id'].nunique()}个单位出现一票否决或取消评先情形："))
     parts.append(table([Column("单位", nowrap=True), Column("指标"), Column("处理"), Column("情形"),
@@ -595,10 +666,50 @@ def vetoes(doc: Doc) -> Fragment:
     return Fragment("".join(parts), "一票否决")
 
 
+COMMON_LOSSES = 10  # indicators the bulletin lists as 共性失分
+
+
+def common_losses(doc: Doc) -> Fragment | None:
+    """共性失分: the indicators where the units together lost most points of their totals
+    (each loss at its cost in the total, as 得分核对 carries it), with how many units lost
+    points there. None when no unit lost any."""
+    cost: dict[str, float] = {}
+    units: dict[str, int] = {}
+    n = len(doc.totals)
+    for u in doc.totals.index:
+        steps = doc.reconciliation(u).steps
+        for _, st in steps[steps["kind"] == "loss"].iterrows():
+            cost[st["node_id"]] = cost.get(st["node_id"], 0.0) - st["delta"]
+            units[st["node_id"]] = units.get(st["node_id"], 0) + 1
+    if not cost:
+        return None
+    top = sorted(cost, key=lambda k: (-round(cost[k], 6), k))[:COMMON_LOSSES]
+    total = sum(cost.values())
+    rows = [[str(i), doc.label(k), str(units[k]), num(cost[k] / n), pct(cost[k] / total)]
+            for i, k in enumerate(top, 1)]
+    parts = [doc.heading("共性失分"),
+             tag("p", f"各单位失分（折合总分）合计{num(total)}分，平均每个单位{num(total / n)}分。"
+                      f"失分最多的{len(top)}项指标如下，应作为下一步工作的重点。"),
+             table([Column("序号", True), Column("指标"), Column("失分单位数", True),
+                    Column("平均每单位失分", True), Column("占全部失分", True)], rows,
+                   doc.caption("失分最多的指标")).html]
+    return Fragment("".join(parts), "共性失分")
+
+
+def _self_check_tolerance(doc: Doc) -> tuple[float, bool] | None:
+    """The rubric's allowed deviation of self-assessed from verified points (and whether
+    only over-claiming counts), from its self-assessment adjustment; None when it has none."""
+    for adj in doc.rubric.adjustments:
+        if adj.rule is not None and adj.rule.kind == "self_assessment":
+            p = doc.rubric.params_of(adj)
+            return float(p.tolerance), bool(p.over_only)
+    return None
+
+
 def self_check_gaps(doc: Doc) -> Fragment | None:
-    """自评与核定差异: per unit, the indicators whose self-assessed points differ from the
-    verified ones beyond the allowed deviation (``flagged``; without that column, any gap
-    over half a hundredth, i.e. one that shows at two decimals). None without self-assessment."""
+    """自评与核定差异 (internal page): the indicators whose self-assessed points differ from
+    the verified ones beyond the rubric's tolerance; none when the rubric sets none (a gap
+    is then no finding). None without self-assessment."""
     s = doc.data.self_check
     if s.empty:
         return None
@@ -606,11 +717,18 @@ def self_check_gaps(doc: Doc) -> Fragment | None:
     if s.empty:
         return None
     title = "自评与核定差异"
-    off = s[s["flagged"]] if "flagged" in s else s[s["gap"].abs() > 0.005]
     parts = [doc.heading(title)]
+    tol = _self_check_tolerance(doc)
+    if tol is None:
+        parts.append(tag("p", f"{s['unit_id'].nunique()}个单位提交了自评。评分细则未规定自评与核定的"
+                              "允许偏差，差额不作为考核结果，不列示。"))
+        return Fragment("".join(parts), title)
+    limit, over_only = tol
+    gap = s["gap"] if over_only else s["gap"].abs()
+    off = s[gap > limit + EPS]
     if off.empty:
         parts.append(tag("p", f"{s['unit_id'].nunique()}个单位提交了自评，各项自评分与核定分的差额"
-                              "均在允许范围内。"))
+                              f"均未超过允许偏差{fmt(limit)}分。"))
         return Fragment("".join(parts), title)
     order = {u: i for i, u in enumerate(doc.totals.index)}
     off = off.assign(_o=off["unit_id"].map(order).fillna(len(order))) \
@@ -620,7 +738,7 @@ def self_check_gaps(doc: Doc) -> Fragment | None:
              num(r["self_points"]), num(r["verified_points"]), signed(r["gap"]),
              r["ref"] if "ref" in off else ""] for _, r in off.iterrows()]
     parts.append(tag("p", f"{s['unit_id'].nunique()}个单位提交了自评，其中{off['unit_id'].nunique()}个单位"
-                          f"共{len(off)}项指标的自评分与核定分差额超出允许范围，列示如下"
+                          f"共{len(off)}项指标的自评分高出核定分超过允许偏差{fmt(limit)}分，列示如下"
                           "（差额＝自评−核定，单位：分）。"))
     parts.append(table([Column("单位", nowrap=True), Column("指标"), Column("自评", True),
                         Column("核定", True), Column("差额", True), Column("数据来源", nowrap=True)],
@@ -1034,8 +1152,8 @@ def losses(doc: Doc) -> Fragment:
         parts.append(tag("p", f"本单位共有{len(df)}处失分，折合总分合计{num(total)}分，按折合总分的多少排列如下；"
                               "“本项失分”为按该项自身分值计的失分，“折合总分”为经过权重和折算后"
                               "在总分中的失分（见得分核对）；“数据来源”为引起失分的数据文件及行号。"))
-        rows = [[str(i + 1), r["indicator"], num(r["lost"]), num(r["cost"]), r["reason"],
-                 r["input"], r["ref"]] for i, r in df.iterrows()]
+        rows = [[str(i + 1), r["indicator"], num(r["lost"]), num(r["cost"]), doc.words(r["reason"]),
+                 r["input"], doc.ref(r["ref"])] for i, r in df.iterrows()]
         rows.append(["", "合计", "", num(total), "", "", ""])
         parts.append(table([Column("序号", True), Column("指标"), Column("本项失分", True),
                             Column("折合总分", True), Column("原因"), Column("输入"),
@@ -1046,7 +1164,7 @@ def losses(doc: Doc) -> Fragment:
     kind = doc.totals.at[doc.unit_id, "kind"]
     na = na[~na["indicator_id"].map(lambda i: _other_kinds_only(doc, i, kind))]
     if len(na):
-        rows = [[r["indicator_name"], r["reason"]] for _, r in na.iterrows()]
+        rows = [[r["indicator_name"], doc.words(r["reason"])] for _, r in na.iterrows()]
         parts.append(tag("p", "以下指标对本单位不适用，不计分："))
         parts.append(table([Column("指标"), Column("说明")], rows,
                            doc.caption("不适用指标")).html)
@@ -1069,12 +1187,14 @@ def adjustments(doc: Doc) -> Fragment | None:
     for _, r in d.iterrows():
         mine = lines[lines["indicator_id"] == r["indicator_id"]]
         if not r["applicable"]:
-            rows.append([r["indicator_name"], DASH, r["reason"], ""])
+            if _other_kinds_only(doc, r["indicator_id"], doc.totals.at[u, "kind"]):
+                continue  # not part of this unit kind's rubric (its reason is another kind's)
+            rows.append([r["indicator_name"], DASH, doc.words(r["reason"]), ""])
         elif len(mine):
             for _, ln in mine.iterrows():
-                rows.append([r["indicator_name"], signed(ln["delta"]), ln["text"], ln["ref"]])
+                rows.append([r["indicator_name"], signed(ln["delta"]), doc.words(ln["text"]), doc.ref(ln["ref"])])
         else:
-            rows.append([r["indicator_name"], signed(r["points"]), r["reason"] or "无此项", r["refs"]])
+            rows.append([r["indicator_name"], signed(r["points"]), doc.words(r["reason"]) or "无此项", doc.ref(r["refs"])])
     if rows:
         parts.append(table([Column("项目", nowrap=True), Column("分值", True), Column("依据"),
                             Column("数据来源", nowrap=True)], rows, doc.caption("加减分")).html)
@@ -1083,7 +1203,7 @@ def adjustments(doc: Doc) -> Fragment | None:
     if len(f):
         parts.append(table([Column("指标"), Column("处理"), Column("情形"), Column("数据来源", nowrap=True)],
                            [[doc.name(r["indicator_id"]), EFFECT_ZH.get(r["effect"], r["effect"]),
-                             r["text"], r["ref"]] for _, r in f.iterrows()],
+                             doc.words(r["text"]), doc.ref(r["ref"])] for _, r in f.iterrows()],
                            doc.caption("一票否决情形")).html)
     else:
         parts.append(tag("p", "本单位未被一票否决。"))
@@ -1097,15 +1217,23 @@ def self_check(doc: Doc) -> Fragment | None:
         if len(s) else s
     if s.empty:
         return None
+    tol = _self_check_tolerance(doc)
+    cols = [Column("指标"), Column("自评", True), Column("核定", True), Column("差额", True)]
     rows = [[doc.name(r["indicator_id"]), num(r["self_points"]), num(r["verified_points"]),
-             signed(r["gap"]), "是" if r["flagged"] else "否", r["ref"]] for _, r in s.iterrows()]
+             signed(r["gap"])] for _, r in s.iterrows()]
+    if tol is not None:  # only a rubric with an allowed deviation makes a gap a finding
+        limit, over_only = tol
+        cols.append(Column(f"超出允许偏差{fmt(limit)}分"))
+        for cells, g in zip(rows, s["gap"], strict=True):
+            cells.append("是" if (g if over_only else abs(g)) > limit + EPS else "否")
+    cols.append(Column("数据来源", nowrap=True))
+    for cells, ref in zip(rows, s["ref"] if "ref" in s else [""] * len(s), strict=True):
+        cells.append(doc.ref(ref))
     gap = s["gap"].sum()
     parts = [doc.heading("自评与核定"),
              tag("p", f"本单位自评{num(s['self_points'].sum())}分，核定{num(s['verified_points'].sum())}分，"
                       f"相差{signed(gap)}分。"),
-             table([Column("指标"), Column("自评", True), Column("核定", True), Column("差额", True),
-                    Column("超出允许偏差"), Column("数据来源", nowrap=True)], rows,
-                   doc.caption("自评与核定")).html]
+             table(cols, rows, doc.caption("自评与核定")).html]
     return Fragment("".join(parts), "自评与核定")
 
 
@@ -1155,26 +1283,75 @@ def trend(doc: Doc) -> Fragment | None:
     return Fragment("".join(parts), "历年情况")
 
 
+def inputs_appendix(doc: Doc) -> Fragment | None:
+    """附表 本单位原始数据: every input row of this unit, numbered, so each 数据来源 on the
+    page (原始数据第N条) resolves on the page: who reported it, the item, the value, the note."""
+    a = doc.appendix()
+    if a.empty:
+        return None
+    rows = [[str(r["no"]), r["table"], doc.name(r["indicator_id"]) if r["indicator_id"] else DASH,
+             r["source"] or DASH, r["item"] or DASH,
+             DASH if is_missing(r["value"]) or r["value"] == "" else fmt(float(r["value"])),
+             doc.words(r["note"]) or DASH] for _, r in a.iterrows()]
+    parts = [tag("h2", "附表　本单位原始数据"),
+             tag("p", f"本单位参与计分的原始数据共{len(a)}条，按报送的数据表列示；正文“数据来源”中的"
+                      "“原始数据第N条”即本表序号。"),
+             table([Column("序号", True), Column("数据表", nowrap=True), Column("指标"),
+                    Column("报送部门"), Column("项目"), Column("数值", True), Column("说明")],
+                   rows, doc.caption("本单位原始数据"), cls="grid appendix").html]
+    return Fragment(tag("section", cls="appendix", raw="".join(parts)), "本单位原始数据")
+
+
+# ======================================================================================
+# the office's internal page (考核办内部分析, 内部资料)
+# ======================================================================================
+
+def internal(data: ReportData) -> Doc:
+    """Start the internal page of a scheme-year: analysis for the office, never for units."""
+    return Doc(data)
+
+
+def internal_header(doc: Doc) -> Fragment:
+    head = masthead(doc, doc.rubric.title + "考核办内部分析", "内部资料　不得对外印发")
+    note = tag("p", "本页供考核办内部研判使用：名次稳健性、自评与核定差异、评分细则变化和完整的"
+                    "数据来源记录不随通报印发，也不发给被考核单位。")
+    return Fragment(tag("div", "内部资料", "internal-mark") + head.html + note, head.what)
+
+
 # ======================================================================================
 # whole documents, for callers that want one call
 # ======================================================================================
 
+# Each document's sections, in order: the notebooks call exactly these, one per cell
+# (tests/test_reports.py checks), and the one-call documents below follow the same lists.
+BULLETIN_SECTIONS = ("bulletin_header", "overview", "honours", "warnings_list", "history_flags",
+                     "vetoes", "common_losses", "rankings", "conversion", "heatmaps", "change",
+                     "provenance_line")
+FEEDBACK_SECTIONS = ("feedback_header", "result", "reconciliation", "losses", "indicators",
+                     "adjustments", "self_check", "trend", "inputs_appendix", "provenance_line")
+INTERNAL_SECTIONS = ("internal_header", "robustness", "self_check_gaps", "rubric_changes",
+                     "provenance")
+
+
+def _document(doc: Doc, sections: tuple[str, ...], what: str) -> Fragment:
+    return join([globals()[name](doc) for name in sections], what)
+
+
 def bulletin_document(data: ReportData) -> Fragment:
-    doc = bulletin(data)
-    return join([bulletin_header(doc), overview(doc), rankings(doc), honours(doc),
-                 warnings_list(doc), history_flags(doc), vetoes(doc), self_check_gaps(doc), conversion(doc),
-                 heatmaps(doc), change(doc), rubric_changes(doc), robustness(doc),
-                 provenance(doc)], "考核结果通报")
+    return _document(bulletin(data), BULLETIN_SECTIONS, "考核结果通报")
 
 
 def feedback_document(data: ReportData, unit_id: str | None = None) -> Fragment:
-    doc = feedback(data, unit_id)
-    return join([feedback_header(doc), result(doc), reconciliation(doc), indicators(doc), losses(doc),
-                 adjustments(doc), self_check(doc), trend(doc), robustness(doc),
-                 provenance(doc)], "考核结果反馈")
+    return _document(feedback(data, unit_id), FEEDBACK_SECTIONS, "考核结果反馈")
 
 
-__all__ += ["masthead", "provenance", "bulletin_header", "overview", "grade_distribution",
+def internal_document(data: ReportData) -> Fragment:
+    return _document(internal(data), INTERNAL_SECTIONS, "考核办内部分析")
+
+
+__all__ += ["masthead", "provenance", "provenance_line", "common_losses", "inputs_appendix",
+            "internal", "internal_header", "internal_document", "BULLETIN_SECTIONS",
+            "FEEDBACK_SECTIONS", "INTERNAL_SECTIONS", "bulletin_header", "overview", "grade_distribution",
             "ranking_table", "ranking_chart", "rankings", "honours", "history_flags",
             "warnings_list", "vetoes", "self_check_gaps",
             "conversion", "heatmaps", "change", "rubric_changes", "robustness",

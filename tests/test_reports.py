@@ -23,6 +23,7 @@ from kaohe import present
 from kaohe.report import charts, plan
 from kaohe.report.data import prepare, read_scores
 from kaohe.report.execute import clean, execute, output_problems
+from kaohe.report.export import STYLE
 from kaohe.report.html import Column, Fragment, cn_number, esc, num, pct, signed, table
 from kaohe.rubric import load_rubric
 
@@ -125,8 +126,10 @@ def test_pages_and_relative_links():
     assert plan.page_name("凤城街道").startswith("u-")  # not a plain slug: a stable hash
     assert plan.page_name("凤城街道") == plan.page_name("凤城街道")
     pages = plan.pages(sy, PARAMS, Path("out/x/data"), [("fengcheng", "凤城街道")])
-    bulletin, unit = pages
+    bulletin, internal, unit = pages
     assert str(bulletin.path) == "changshou-rural/2023/bulletin.html"
+    assert str(internal.path) == "changshou-rural/2023/internal.html"
+    assert internal.title == TITLE + "考核办内部分析"
     assert bulletin.resources()["css"] == "../../static/kaohe.css"
     assert str(unit.path) == "changshou-rural/2023/units/fengcheng.html"
     assert unit.resources()["css"] == "../../../static/kaohe.css"
@@ -172,7 +175,8 @@ def test_ranking_table_has_subtotals_adjustments_total_and_grade(data):
 
 def test_vetoes_list_the_case_and_its_data_row(data):
     html = present.vetoes(present.bulletin(data)).html
-    assert "云台镇" in html and "防止返贫致贫成效" in html and VETO_ROW in html
+    assert "云台镇" in html and "防止返贫致贫成效" in html
+    assert VETO_ROW not in html and "见该单位反馈报告附表" in html  # rows are in its report
     assert "一票否决，直接评为最后一个等次" in html
 
 
@@ -283,7 +287,13 @@ def test_vetoed_unit_report(data):
     res = present.result(doc).html
     assert '<div class="v">较差</div>' in res and '<div class="v">一票否决</div>' in res
     adj = present.adjustments(doc).html
-    assert VETO_ROW in adj and "一票否决（0.00" not in adj
+    # the veto's data row, numbered in the report's own appendix of its input rows
+    appendix = doc.appendix()
+    no = int(appendix.loc[appendix["ref"] == VETO_ROW, "no"].iloc[0])
+    assert f"原始数据第{no}条" in adj and "一票否决（0.00" not in adj
+    assert VETO_ROW not in adj
+    app = present.inputs_appendix(doc).html
+    assert f'<td class="num">{no}</td><td class="nw">事项记录</td>' in app
 
 
 def test_self_check_and_trend_where_there_are_any(data):
@@ -325,7 +335,20 @@ def test_provenance_block(data):
 
 # -- notebooks ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["bulletin.ipynb", "unit.ipynb"])
+@pytest.mark.parametrize("name, sections", [
+    ("bulletin.ipynb", present.BULLETIN_SECTIONS), ("unit.ipynb", present.FEEDBACK_SECTIONS),
+    ("internal.ipynb", present.INTERNAL_SECTIONS)])
+def test_notebooks_follow_their_documents_section_lists(name, sections):
+    """Each document's section order lives in one list (kaohe.present); the notebook calls
+    exactly those, one per cell, in that order."""
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = [c.source.strip() for c in nb.cells if c.cell_type == "code"][2:]
+    # the office's own sections (kaohe.office: notices, appeals) sit between them
+    assert [c for c in code if not c.startswith("sections.")] == \
+        [f"present.{s}(doc)" for s in sections]
+
+
+@pytest.mark.parametrize("name", ["bulletin.ipynb", "internal.ipynb", "unit.ipynb"])
 def test_notebooks_are_committed_without_outputs(name):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nbformat.validate(nb)
@@ -368,7 +391,7 @@ def test_clean_drops_run_times():
     assert "execution" not in out.cells[0].metadata
 
 
-@pytest.mark.parametrize("name", ["bulletin.ipynb", "unit.ipynb"])
+@pytest.mark.parametrize("name", ["bulletin.ipynb", "internal.ipynb", "unit.ipynb"])
 def test_notebooks_run_top_to_bottom_with_default_parameters(name):
     """As an analyst in JupyterLab: kernel in notebooks/, no parameters given."""
     nb = execute(NOTEBOOKS / name, {}, name, cwd=NOTEBOOKS)
@@ -403,7 +426,7 @@ def _build(out: Path, jobs: int) -> None:
     assert _workers(jobs, len(BUILT_UNITS) + 1) == jobs
     result = build([PARAMS], out, units=BUILT_UNITS, jobs=jobs)
     assert (result.bulletins, result.units, result.sample) == (1, len(BUILT_UNITS), True)
-    assert (result.rendered, result.kept, result.failed) == (len(BUILT_UNITS) + 1, 0, 0)
+    assert (result.rendered, result.kept, result.failed) == (len(BUILT_UNITS) + 2, 0, 0)
 
 
 @pytest.fixture(scope="module")
@@ -439,14 +462,19 @@ def test_built_pages_look_like_documents(built):
         assert "示例数据" in html
         # no code, no prompts, no lab CSS, no reprs, no warnings or tracebacks
         for bad in ("jp-InputArea", "jp-OutputPrompt", "In&nbsp;[", "Traceback", "Warning",
-                    "DataFrame", "object at 0x", "<pre", "<style>", "present."):
+                    "DataFrame", "object at 0x", "<pre", "present.", "<link"):
             assert bad not in html, bad
-        assert len(re.findall(r"<style", html)) == html.count("<svg ")  # only SVGs' own
+        # the project's stylesheet inlined once (a page sent alone keeps its looks), no lab
+        # CSS; the other <style>s are the SVGs' own
+        assert html.count(f"<style>{STYLE}</style>") == 1
+        assert len(re.findall(r"<style", html)) == html.count("<svg ") + 1
+        # one provenance line: the version and a short digest, not the hashes and paths
         prov = json.loads((sy / "data" / "provenance.json").read_text(encoding="utf-8"))
-        assert prov["rubric_sha256"] in html and prov["commit"] in html
-    assert '<link href="../../static/kaohe.css" rel="stylesheet"/>' in bulletin
-    assert '<link href="../../../static/kaohe.css" rel="stylesheet"/>' in unit
-    assert (out / "static" / "kaohe.css").stat().st_size < 20_000
+        assert prov["commit"][:8] in html and prov["rubric_sha256"] not in html
+        assert "生成程序 kaohe" in html
+    internal = (sy / "internal.html").read_text(encoding="utf-8")
+    assert prov["rubric_sha256"] in internal and "内部资料" in internal
+    assert len(STYLE) < 20_000
     # one unit report with its charts under 150 KB
     assert (sy / "units" / "yuntai.html").stat().st_size < 150_000
 
@@ -456,6 +484,7 @@ def test_build_links_resolve_from_the_file_system(built):
     pages = sorted(out.rglob("*.html"))
     assert {p.relative_to(out).as_posix() for p in pages} == {
         "index.html", "changshou-rural/2023/index.html", "changshou-rural/2023/bulletin.html",
+        "changshou-rural/2023/internal.html",
         *(f"changshou-rural/2023/units/{u}.html" for u in BUILT_UNITS)}
     linked: set[str] = set()
     for page in pages:
@@ -472,8 +501,12 @@ def test_build_links_resolve_from_the_file_system(built):
     units = pd.read_csv(ROOT / "data/changshou-rural/2023/units.csv")["unit_id"]
     assert linked == {f"units/{u}.html" for u in units}
     sy_index = (out / "changshou-rural/2023/index.html").read_text(encoding="utf-8")
-    assert 'href="units/yuntai.html"' in sy_index
+    assert 'href="units/yuntai.html"' in sy_index and 'href="internal.html"' in sy_index
+    unit = (out / "changshou-rural/2023/units/yuntai.html").read_text(encoding="utf-8")
+    assert 'href="../bulletin.html"' in unit  # a unit report links back to the bulletin
     assert "未生成" in sy_index  # units not built this time are listed without a link
     top = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="changshou-rural/2023/index.html"' in top and f"{len(BUILT_UNITS)}/19" in top
-    assert "<h2>中共重庆市长寿区委农村工作暨实施乡村振兴战略领导小组办公室（changshou-rural）</h2>" in top
+    # Chinese names only: the office, the year as a reader says it
+    assert "<h2>中共重庆市长寿区委农村工作暨实施乡村振兴战略领导小组办公室</h2>" in top
+    assert "<td>2023年度</td>" in top and "changshou-rural</" not in top

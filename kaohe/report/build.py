@@ -18,6 +18,7 @@ jobs, the order pages ran in, or whether kernels were fresh or reused.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -34,7 +35,7 @@ from ..rubric import Rubric, load_rubric
 from . import files, index, keys
 from .data import ReportData, prepare, read_scores
 from .executors import Executor, make_executor
-from .export import STATIC
+from .export import STATIC, STYLE
 from .plan import STYLESHEET, TOP_INDEX, SchemeYear, pages
 from .progress import Progress
 from .views import unit_digests
@@ -44,6 +45,10 @@ STATE_DIR = ".kaohe"  # build records, outside the published pages
 FAILED_DIR = "failed"  # notebooks of pages that failed, per scheme-year
 PAGES_PER_WORKER = 8  # ours: pages that justify starting one more worker process
 CHECKPOINT_SECONDS = 30.0  # how often build records are saved during a long scheme-year
+
+
+NOTEBOOKS = ("bulletin.ipynb", "internal.ipynb", "unit.ipynb")
+STYLE_SHA256 = hashlib.sha256(STYLE.encode("utf-8")).hexdigest()
 
 
 def default_notebooks() -> Path:
@@ -122,7 +127,7 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
     lines through ``log`` otherwise)."""
     out = Path(out)
     nb_dir = notebooks or default_notebooks()
-    for name in ("bulletin.ipynb", "unit.ipynb"):
+    for name in NOTEBOOKS:
         if not (nb_dir / name).exists():
             raise KaoheError([Problem(display_path(nb_dir / name), "", "", "找不到报告笔记本")])
     paths = _ordered([Path(p) for p in params])
@@ -132,8 +137,7 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
     out.mkdir(parents=True, exist_ok=True)
     files.sweep(out)  # temporary files of a build that was killed
     files.write_bytes(out / STYLESHEET, (STATIC / "kaohe.css").read_bytes())
-    notebook_sha = {name: keys.notebook_digest(nb_dir / name)
-                    for name in ("bulletin.ipynb", "unit.ipynb")}
+    notebook_sha = {name: keys.notebook_digest(nb_dir / name) for name in NOTEBOOKS}
     options = RenderOptions(fresh=fresh_kernels, restart_every=restart_every,
                             cwd=str(Path.cwd()))
     result = BuildResult(out)
@@ -222,7 +226,7 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
         b.planned.add(rel)
         unit = page.parameters.get("unit_id")
         digest = state["bulletin"] if unit is None else state["digests"][unit]
-        resources = page.resources()
+        resources = {**page.resources(), "style_sha256": STYLE_SHA256}  # CSS is inlined
         key = keys.page_key(notebook_sha[page.notebook], page.parameters, resources, digest)
         if not force and state["pages"].get(rel) == key and (out / rel).exists():
             result.kept += 1
@@ -242,7 +246,7 @@ def _index_part(data: ReportData) -> ReportData:
     empty = pd.DataFrame()
     return replace(data, details=empty, lines=empty, nodes=empty, flags=empty,
                    self_check=empty, history=empty, robustness=empty, rubric_changes=empty,
-                   rubric_years=empty, unit_inputs=empty)
+                   rubric_years=empty, unit_inputs=empty, unit_rows=empty)
 
 
 def _score(path: Path, data_dir: Path, runs: dict[str, Run]) -> None:

@@ -28,6 +28,7 @@ ROBUSTNESS_FILE = "robustness.csv"  # kaohe.robustness defaults: how firm each r
 RUBRIC_CHANGES_FILE = "rubric_changes.csv"  # kaohe.diff against the previous year's rubric
 RUBRIC_YEARS_FILE = "rubric_years.csv"  # per trend year: did the rubric change from the year before
 UNIT_INPUTS_FILE = "unit_inputs.csv"  # per unit and data file: its rows and their digest
+UNIT_ROWS_FILE = "unit_rows.csv"  # every input row of a unit, for its report's appendix
 # How far back a report looks for earlier years' rubrics when the data has no history.
 TREND_YEARS = 5
 
@@ -61,6 +62,7 @@ class ReportData:
     unit_inputs: pd.DataFrame = field(default_factory=pd.DataFrame)
     appeals: pd.DataFrame = field(default_factory=pd.DataFrame)  # kaohe.office: 申诉
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)  # kaohe.office: 更正
+    unit_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     # derived lookups, computed once (not an init field: dataclasses.replace starts afresh)
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -172,11 +174,12 @@ def read_scores(directory: Path | str, rubric: Rubric) -> ReportData:
     rubric_years = _typed(_read(d / RUBRIC_YEARS_FILE), bools=["changed"],
                           ints=["year", "n_changes"])
     unit_inputs = _typed(_read(d / UNIT_INPUTS_FILE), ints=["rows"])
+    unit_rows = _read(d / UNIT_ROWS_FILE)
     from ..office.report import APPEALS_FILE, CORRECTION_FILE
 
     return ReportData(rubric, provenance, totals, details, lines, nodes, flags, self_check,
                       history, robustness, rubric_changes, rubric_years, unit_inputs,
-                      _read(d / APPEALS_FILE), _read(d / CORRECTION_FILE))
+                      _read(d / APPEALS_FILE), _read(d / CORRECTION_FILE), unit_rows)
 
 
 def previous_params(params: Path | str) -> Path | None:
@@ -297,13 +300,16 @@ def write_report_data(result: Run, directory: Path | str) -> list[Path]:
     and each unit's input rows digest (``unit_inputs.csv``) for its report's provenance."""
     from ..pipeline import write_scores
     from ..schemas import TABLES
-    from .views import unit_inputs
+    from .views import unit_inputs, unit_rows
 
     written = write_scores(result, directory, float_format=None)
     df = unit_inputs(result.data.tables, {name: t.file for name, t in TABLES.items()})
     path = Path(directory) / UNIT_INPUTS_FILE
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-    return [*written, path]
+    rows_path = Path(directory) / UNIT_ROWS_FILE
+    unit_rows(result.data.tables).to_csv(rows_path, index=False, encoding="utf-8-sig",
+                                         lineterminator="\n")
+    return [*written, path, rows_path]
 
 
 def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | None = None) -> Run:

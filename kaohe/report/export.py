@@ -1,8 +1,8 @@
 """HTML export of executed report notebooks, in-process, with one reused exporter.
 
 nbconvert's HTMLExporter with the project's template (``templates/kaohe``): inputs and
-prompts excluded, and a link to the shared stylesheet instead of the lab CSS that the
-stock templates inline into every page (hundreds of kilobytes each)."""
+prompts excluded, and the project's own stylesheet (a few kilobytes) inlined instead of the
+lab CSS that the stock templates inline into every page (hundreds of kilobytes each)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
+STYLE = (STATIC / "kaohe.css").read_text(encoding="utf-8")  # inlined into every page
 
 
 class Exporter:
@@ -24,6 +25,6 @@ class Exporter:
             exclude_markdown=True, exclude_raw=True, exclude_unknown=True)
 
     def export(self, nb, page: dict) -> str:
-        """The page's HTML; ``page`` gives title, stylesheet link and breadcrumbs."""
-        body, _ = self._html.from_notebook_node(nb, resources={"kaohe": page})
+        """The page's HTML; ``page`` gives title and breadcrumbs; the stylesheet is inlined."""
+        body, _ = self._html.from_notebook_node(nb, resources={"kaohe": {**page, "style": STYLE}})
         return body.strip() + "\n"

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 DASH = "—"
+SHORT_TABLE = 12  # rows of a table printed whole on one page
 CN_DIGITS = "零一二三四五六七八九"
 
 
@@ -142,8 +143,12 @@ def table(columns: Sequence[Column], rows: Iterable[Sequence[object]], caption: 
         attrs = "".join(f' {k}="{esc(v)}"' for k, v in (row_attrs[i] if row_attrs else {}).items())
         body.append(f'<tr class="{esc(rc)}"{attrs}>{cells}</tr>' if rc else f"<tr{attrs}>{cells}</tr>")
     cap = tag("caption", caption) if caption else ""
-    return Fragment(f'<table class="{esc(cls)}">{cap}<thead><tr>{head}</tr></thead>'
-                    f"<tbody>{''.join(body)}</tbody></table>", "表格")
+    if len(body) <= SHORT_TABLE:  # printed on one page, never split
+        cls = f"{cls} short"
+    # the box scrolls sideways on a phone, the page does not
+    return Fragment(f'<div class="table-scroll"><table class="{esc(cls)}">{cap}'
+                    f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>",
+                    "表格")
 
 
 def key_values(pairs: Iterable[tuple[str, object]], cls: str = "kv") -> Fragment:

@@ -11,14 +11,14 @@ import pandas as pd
 
 from . import files
 from .data import ReportData
+from .export import STYLE
 from .html import num
-from .plan import STYLESHEET, TOP_INDEX, SchemeYear, bulletin_title, relative
+from .plan import TOP_INDEX, SchemeYear, bulletin_title, internal_title, relative
 
 PAGES = Path(__file__).resolve().parent / "templates" / "pages"
 SAMPLE_NOTE = "示例数据：本页所列报告由示例数据生成，不是真实考核结果，仅供演示和检验。"
-DATA_FILES = [("总分（totals.csv）", "totals.csv"), ("指标得分（details.csv）", "details.csv"),
-              ("加扣分理由（reasons.csv）", "reasons.csv"), ("来源信息（provenance.json）",
-                                                         "provenance.json")]
+DATA_FILES = [("总分表", "totals.csv"), ("指标得分表", "details.csv"),
+              ("加扣分理由表", "reasons.csv"), ("来源信息", "provenance.json")]
 
 
 def _env():
@@ -32,6 +32,21 @@ def _sort_key(key: str) -> tuple:
     """2021 < 2021-Q1 < 2021-Q2 < 2022: by year, then the period text."""
     head, _, tail = key.partition("-")
     return (int(head) if head.isdigit() else 10**6, head, tail)
+
+
+_QUARTERS = {"Q1": "第一季度", "Q2": "第二季度", "Q3": "第三季度", "Q4": "第四季度"}
+
+
+def period_name(key: str) -> str:
+    """A params file stem as a reader says it: 2021 → 2021年度, 2021-Q1 → 2021年第一季度."""
+    head, _, tail = key.partition("-")
+    if not tail:
+        return f"{head}年度" if head.isdigit() else key
+    if tail in _QUARTERS:
+        return f"{head}年{_QUARTERS[tail]}"
+    if tail.startswith("M") and tail[1:].isdigit():
+        return f"{head}年{int(tail[1:])}月"
+    return f"{head}年{tail}"
 
 
 def scheme_year_page(sy: SchemeYear, data: ReportData, built: set[str]) -> str:
@@ -51,18 +66,16 @@ def scheme_year_page(sy: SchemeYear, data: ReportData, built: set[str]) -> str:
                           "grade": r["grade"] if has_grade and isinstance(r["grade"], str) else "",
                           "page": relative(here, page) if str(page) in built else ""})
         groups.append({"title": f"{label or '全部单位'}（{len(members)}个）", "units": units})
-    p = data.provenance
-    prov = [("评分细则", p.get("rubric", "")), ("评分细则 SHA-256", p.get("rubric_sha256", "")),
-            ("数据目录", p.get("data", "")), ("kaohe 版本", p.get("kaohe_version", "")),
-            ("代码提交", p.get("commit", ""))]
     bulletin = relative(here, sy.bulletin) if str(sy.bulletin) in built else ""
+    internal = relative(here, sy.internal) if str(sy.internal) in built else ""
     return _env().get_template("scheme_year.html.j2").render(
-        title=data.rubric.title, here=data.rubric.title, css=relative(here, STYLESHEET),
+        title=data.rubric.title, here=data.rubric.title, style=STYLE,
         crumbs=[("全部报告", relative(here, TOP_INDEX))], sample=data.sample,
         sample_note=SAMPLE_NOTE, authority=data.rubric.authority, bulletin=bulletin,
-        bulletin_title=bulletin_title(data.rubric.title),
+        bulletin_title=bulletin_title(data.rubric.title), internal=internal,
+        internal_title=internal_title(data.rubric.title),
         data_links=[(label, relative(here, sy.data / f)) for label, f in DATA_FILES],
-        groups=groups, has_grade=has_grade, provenance=prov)
+        groups=groups, has_grade=has_grade)
 
 
 MANIFEST = "report.json"
@@ -86,21 +99,22 @@ def top_page(out: Path) -> str:
         meta_path = prov_path.parent / MANIFEST
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         if meta.get("authority"):
-            names.setdefault(scheme, f"{meta['authority']}（{scheme}）")
+            names.setdefault(scheme, meta["authority"])
         sy = SchemeYear(scheme, key, p.get("title", key))
         totals = pd.read_csv(prov_path.parent / "totals.csv", encoding="utf-8-sig", dtype=str,
                              keep_default_na=False)
         pages = sorted((root / "units").glob("*.html")) if (root / "units").is_dir() else []
         schemes.setdefault(scheme, []).append({
-            "key": key, "title": sy.title, "index": relative(TOP_INDEX, sy.index),
+            "key": key, "period": period_name(key), "title": sy.title, "index": relative(TOP_INDEX, sy.index),
             "bulletin": relative(TOP_INDEX, sy.bulletin) if (root / "bulletin.html").exists()
             else "", "units": f"{len(pages)}/{len(totals)}", "sample": bool(p.get("sample_data"))})
     listed = [{"name": names.get(scheme, scheme),
                "entries": sorted(entries, key=lambda e: _sort_key(e["key"]))}
               for scheme, entries in sorted(schemes.items())]
-    sample = any(e["sample"] for s in listed for e in s["entries"])
+    # the banner only when every report listed is sample data; otherwise each row says
+    sample = bool(listed) and all(e["sample"] for s in listed for e in s["entries"])
     return _env().get_template("top.html.j2").render(
-        title="考核结果报告", here="全部报告", css=relative(TOP_INDEX, STYLESHEET), crumbs=[],
+        title="考核结果报告", here="全部报告", style=STYLE, crumbs=[],
         sample=sample, sample_note=SAMPLE_NOTE, schemes=listed)
 
 

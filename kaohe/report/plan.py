@@ -7,6 +7,7 @@ file system, copied or zipped:
     static/kaohe.css                           the one stylesheet every page links
     <scheme>/<key>/index.html                  one scheme-year (key: params file stem)
     <scheme>/<key>/bulletin.html               通报
+    <scheme>/<key>/internal.html               考核办内部分析 (内部资料, not for units)
     <scheme>/<key>/units/<page>.html           反馈, one per unit
     <scheme>/<key>/data/                       score tables and provenance.json
 """
@@ -58,6 +59,10 @@ class SchemeYear:
         return self.root / "bulletin.html"
 
     @property
+    def internal(self) -> PurePosixPath:
+        return self.root / "internal.html"
+
+    @property
     def data(self) -> PurePosixPath:
         return self.root / "data"
 
@@ -69,7 +74,7 @@ class SchemeYear:
 class Page:
     """One notebook execution and the HTML page it becomes."""
 
-    kind: str  # "bulletin" | "unit"
+    kind: str  # "bulletin" | "internal" | "unit"
     notebook: str
     path: PurePosixPath  # relative to the output directory
     title: str
@@ -88,19 +93,26 @@ def bulletin_title(title: str) -> str:
     return title + "结果通报"
 
 
+def internal_title(title: str) -> str:
+    return title + "考核办内部分析"
+
+
 def feedback_title(title: str, unit_name: str) -> str:
     return f"{title}结果反馈（{unit_name}）"
 
 
 def pages(sy: SchemeYear, params: Path, scores_dir: Path,
           units: list[tuple[str, str]]) -> list[Page]:
-    """The bulletin and one feedback page per (unit_id, name), in the given order."""
+    """The bulletin, the internal page and one feedback page per (unit_id, name), in the
+    given order."""
     def crumbs(path: PurePosixPath) -> tuple[tuple[str, str], ...]:
         return (("全部报告", relative(path, TOP_INDEX)), (sy.title, relative(path, sy.index)))
 
     common = {"params": str(params.resolve()), "scores_dir": str(scores_dir.resolve())}
     out = [Page("bulletin", "bulletin.ipynb", sy.bulletin, bulletin_title(sy.title),
-                dict(common), crumbs(sy.bulletin))]
+                dict(common), crumbs(sy.bulletin)),
+           Page("internal", "internal.ipynb", sy.internal, internal_title(sy.title),
+                dict(common), crumbs(sy.internal))]
     for unit_id, name in units:
         path = sy.unit_page(unit_id)
         out.append(Page("unit", "unit.ipynb", path, feedback_title(sy.title, name),

@@ -30,7 +30,7 @@ from .data import ReportData
 
 # Tables of which a unit's report reads the unit's own rows only.
 OWN_TABLES = ("details", "lines", "flags", "self_check", "history", "robustness", "unit_inputs",
-              "appeals", "correction")
+              "appeals", "correction", "unit_rows")
 PEER_NODE_COLUMNS = ["unit_id", "node_id", "earned", "max"]
 INPUT_FILES_KEY = "data_sha256"  # provenance entry a unit report does not show
 
@@ -191,3 +191,45 @@ def unit_inputs(tables: dict[str, pd.DataFrame], files: dict[str, str]) -> pd.Da
                          "sha256": _sha(_columns(df), h[pos].tobytes())})
     out = pd.DataFrame(rows, columns=["unit_id", "file", "rows", "sha256"])
     return out.sort_values(["unit_id", "file"], kind="mergesort").reset_index(drop=True)
+
+
+# what each data table's rows are called in a unit report's appendix (本单位原始数据)
+ROW_TABLES = {"observations": "考核数据", "events": "事项记录", "self_scores": "自评分",
+              "not_applicable": "不适用说明"}
+UNIT_ROW_COLUMNS = ["unit_id", "ref", "table", "indicator_id", "source", "item", "value", "note"]
+
+
+def unit_rows(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Every input row that belongs to a unit, in words a unit can check against what it
+    reported: the table, the indicator, who reported it, the item (by name), the value and
+    the note. ``ref`` (file:line) ties each row to the losses and reasons that cite it."""
+    items = tables.get("items")
+    names = dict(zip(items["item_id"], items["name"], strict=True)) \
+        if items is not None and not items.empty else {}
+    frames = []
+    for name, label in ROW_TABLES.items():
+        df = tables.get(name)
+        if df is None or df.empty or "unit_id" not in df.columns:
+            continue
+        df = df[df["unit_id"].notna() & (df["unit_id"].astype(str) != "")]
+
+        def col(c: str, frame: pd.DataFrame = df) -> pd.Series:
+            return frame[c] if c in frame.columns else pd.Series("", index=frame.index)
+
+        if name == "events":
+            note = (col("type").astype(str) + "：" + col("description").fillna("").astype(str)
+                    + col("date").fillna("").astype(str).map(lambda d: f"（{d}）" if d else ""))
+            item = col("work")
+        elif name == "not_applicable":
+            note, item = col("reason"), pd.Series("", index=df.index)
+        else:
+            note, item = col("note"), col("item")
+        value = col("points") if name == "self_scores" else col("value")
+        frames.append(pd.DataFrame({
+            "unit_id": df["unit_id"].astype(str), "ref": col("ref").astype(str), "table": label,
+            "indicator_id": col("indicator_id").astype(str), "source": col("source"),
+            "item": item.map(lambda i: names.get(i, i)), "value": value, "note": note}))
+    if not frames:
+        return pd.DataFrame(columns=UNIT_ROW_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)[UNIT_ROW_COLUMNS]
+    return out.sort_values("unit_id", kind="mergesort").reset_index(drop=True)
