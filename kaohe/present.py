@@ -44,8 +44,11 @@ from .rules.base import fmt
 from .rules.events import EFFECT_ZH
 
 EPS = 1e-9
-# ids printed by rules: "改革事项t22“名称”" (the name follows: drop the id), "指标P自评" (name it)
-_ID_BEFORE_NAME = re.compile(r"(改革事项|事项|指标)[A-Za-z][A-Za-z0-9_.-]*“")
+# the items every rule that compares a value with its target reads
+ITEM_WORDS = {"target": "目标值", "actual": "完成值", "count": "数量", "quality": "质量"}
+# ids printed by rules: "改革事项t22“名称”", "A02“名称”" (the name follows: drop the id),
+# "指标P自评" (name it)
+_ID_BEFORE_NAME = re.compile(r"(^|[^A-Za-z0-9_])[A-Za-z][A-Za-z0-9_.-]*(?=“)")
 _ID_AFTER_WORD = re.compile(r"(指标)([A-Za-z][A-Za-z0-9_.-]*)")
 HEATMAP_NUMBERS = 400  # cells a bulletin's heatmaps print numbers in, at most
 SAMPLE_NOTE = "示例数据：本报告由示例数据生成，不是真实考核结果，仅供演示和检验。"
@@ -194,6 +197,38 @@ class Doc:
         out = [f"原始数据第{nos[r]}条" if r in nos else "" for r in str(refs).split("；")]
         return "、".join(dict.fromkeys(x for x in out if x))
 
+    def item_name(self, indicator_id: str, item: object) -> str:
+        """An observation's item as the rubric names it: a checklist requirement or a kind
+        of deduction by its name (the rule's ``{id, name}`` entries), a target or an actual
+        value in words; an item the rubric does not name is left as reported."""
+        if is_missing(item) or not str(item):
+            return ""
+        key = ("items", indicator_id)
+        if key not in self._cache:
+            names = dict(ITEM_WORDS)
+            try:
+                node = self.rubric.node(indicator_id)
+                found = self.rubric.params_of(node).model_dump() if node.rule else {}
+            except (KeyError, AttributeError):
+                found = {}
+            stack = [found]
+            while stack:
+                x = stack.pop()
+                if isinstance(x, dict):
+                    if isinstance(x.get("id"), str) and isinstance(x.get("name"), str):
+                        names[x["id"]] = x["name"]
+                    for k, v in x.items():  # {warning_talk: {name: …}}, {poor_reporting: 因…}
+                        if isinstance(v, dict) and isinstance(v.get("name"), str):
+                            names.setdefault(k, v["name"])
+                        elif isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]*", k) \
+                                and not v.isascii():
+                            names.setdefault(k, v)
+                    stack.extend(x.values())
+                elif isinstance(x, list):
+                    stack.extend(x)
+            self._cache[key] = names
+        return self._cache[key].get(str(item), str(item))
+
     def words(self, text: object) -> str:
         """A reason as it goes out: indicator and item ids that rules print ("指标P自评",
         "改革事项t22“…”") become the indicator's name, or go where the name follows."""
@@ -204,7 +239,7 @@ class Doc:
             self._cache["ids"] = {n.id: n.name for n, _, _ in self.rubric.walk()} | {
                 a.id: a.name for a in self.rubric.adjustments}
         ids = self._cache["ids"]
-        text = _ID_BEFORE_NAME.sub(r"\1“", text)
+        text = _ID_BEFORE_NAME.sub(r"\1", text)
         return _ID_AFTER_WORD.sub(
             lambda m: f"{m.group(1)}“{ids[m.group(2)]}”" if m.group(2) in ids else m.group(0), text)
 
@@ -1290,7 +1325,7 @@ def inputs_appendix(doc: Doc) -> Fragment | None:
     if a.empty:
         return None
     rows = [[str(r["no"]), r["table"], doc.name(r["indicator_id"]) if r["indicator_id"] else DASH,
-             r["source"] or DASH, r["item"] or DASH,
+             r["source"] or DASH, doc.item_name(r["indicator_id"], r["item"]) or DASH,
              DASH if is_missing(r["value"]) or r["value"] == "" else fmt(float(r["value"])),
              doc.words(r["note"]) or DASH] for _, r in a.iterrows()]
     parts = [tag("h2", "附表　本单位原始数据"),

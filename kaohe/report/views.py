@@ -216,10 +216,12 @@ def unit_rows(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         def col(c: str, frame: pd.DataFrame = df) -> pd.Series:
             return frame[c] if c in frame.columns else pd.Series("", index=frame.index)
 
-        if name == "events":
-            note = (col("type").astype(str) + "：" + col("description").fillna("").astype(str)
+        if name == "events":  # the item is the kind of event (a report names it by the rule)
+            work = col("work").fillna("").astype(str).map(lambda w: names.get(w, w))
+            note = (col("description").fillna("").astype(str)
+                    + work.map(lambda w: f"（{w}）" if w else "")
                     + col("date").fillna("").astype(str).map(lambda d: f"（{d}）" if d else ""))
-            item = col("work")
+            item = col("type")
         elif name == "not_applicable":
             note, item = col("reason"), pd.Series("", index=df.index)
         else:
