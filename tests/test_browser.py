@@ -106,6 +106,9 @@ class Browser:
             assert time.monotonic() < deadline, f"clicking {css} did not load a page"
             time.sleep(0.1)
 
+    def size(self, width: int, height: int = 1800) -> None:
+        self._call("POST", self._s("/window/rect"), {"width": width, "height": height})
+
     def back(self) -> None:
         self._call("POST", self._s("/back"), {})
 
@@ -143,8 +146,8 @@ def _page_checks(b: Browser) -> dict:
 
 
 def _assert_page(info: dict) -> None:
-    # the shared stylesheet is loaded and applied (html background #e9e7e1)
-    assert info["sheets"] == [True] and info["background"] == "rgb(233, 231, 225)"
+    # the page's own stylesheet is applied (html background #e9e7e1), inlined, none linked
+    assert info["sheets"] == [] and info["background"] == "rgb(233, 231, 225)"
     assert "示例数据" in info["text"]
     for bad in ("Traceback", "Warning", "DataFrame", "None"):
         assert bad not in info["text"], bad
@@ -192,18 +195,20 @@ def test_reports_in_a_real_browser(tools, site, tmp_path):
         _assert_page(bulletin)
         assert bulletin["title"] == TITLE + "结果通报"
         for words in ("中共重庆市长寿区委农村工作暨实施乡村振兴战略领导小组办公室", "一、总体情况",
-                      "二、考核结果", "龙河镇", "通报表扬", "一票否决", "数据来源与可复现信息"):
+                      "考核结果", "龙河镇", "通报表扬", "一票否决", "共性失分", "生成程序 kaohe"):
             assert words in bulletin["text"], words
         assert len(bulletin["charts"]) == 2  # ranked bars and the heatmap
         b.screenshot(shots / "bulletin.png")
 
         b.back()
+        b.back()
+        b.click_link('a[href="changshou-rural/2023/index.html"]')
         b.click_link('a[href="units/yuntai.html"]')
         unit = _page_checks(b)
         _assert_page(unit)
         assert unit["title"] == TITLE + "结果反馈（云台镇）"
-        for words in ("被考核单位：云台镇（镇）", "第19名", "较差", "失分明细", "observations.csv:",
-                      "一票否决，直接评为最后一个等次", "events.csv:"):
+        for words in ("被考核单位：云台镇（镇）", "第19名", "较差", "得分核对", "失分明细",
+                      "原始数据第", "一票否决，直接评为最后一个等次", "本单位原始数据"):
             assert words in unit["text"], words
         assert len(unit["charts"]) == 1
         b.screenshot(shots / "unit.png")
@@ -215,3 +220,73 @@ def test_reports_in_a_real_browser(tools, site, tmp_path):
     for name in ("bulletin.png", "unit.png"):
         png = (shots / name).read_bytes()
         assert png.startswith(b"\x89PNG") and len(png) > 20_000
+
+
+# the pages a reviewer opens: the top index, and per scheme the bulletin and a unit report
+LOOKED_AT = [("index.html", "index"),
+             ("changshou-rural/2023/bulletin.html", "changshou-bulletin"),
+             ("changshou-rural/2023/units/fengcheng.html", "changshou-unit"),
+             ("sichuan-poverty/2020/bulletin.html", "sichuan-bulletin"),
+             ("sichuan-poverty/2020/units/junlian.html", "sichuan-unit"),
+             ("guangyuan-reform/2022/bulletin.html", "guangyuan-bulletin"),
+             ("guangyuan-reform/2022/units/lizhou.html", "guangyuan-unit"),
+             ("anfu-reform/2017/units/zhujianju.html", "anfu-unit")]
+
+OVERFLOW = """
+    const doc = document.documentElement;
+    const wide = Array.from(document.querySelectorAll('body *')).filter(e => {
+        const r = e.getBoundingClientRect();
+        return r.right > doc.clientWidth + 1 && !e.closest('.table-scroll');
+    }).map(e => e.tagName + '.' + e.className).slice(0, 5);
+    return {page: doc.scrollWidth, view: doc.clientWidth, wide: wide};
+"""
+
+
+def test_every_scheme_at_desk_and_phone_width(tools, built_all, tmp_path):
+    """1280 px and 390 px screenshots of the index, bulletins and a unit report of each
+    scheme; at 390 px the page never scrolls sideways (wide tables scroll in their box)."""
+    chromium, driver = tools
+    shots = Path(os.environ.get("KAOHE_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    b = Browser(chromium, driver, tmp_path / "profile")
+    try:
+        for width in (1280, 390):
+            b.size(width)
+            for rel, name in LOOKED_AT:
+                b.get((built_all / rel).as_uri())
+                info = _page_checks(b)
+                assert info["background"] == "rgb(233, 231, 225)", rel
+                if width == 390:
+                    o = b.js(OVERFLOW)
+                    assert o["page"] <= o["view"] and not o["wide"], (rel, o)
+                b.screenshot(shots / f"{name}-{width}.png")
+    finally:
+        b.close()
+    for rel, name in LOOKED_AT:
+        for width in (1280, 390):
+            assert (shots / f"{name}-{width}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_unit_report_sent_alone_looks_the_same(tools, built_all, tmp_path):
+    """反馈 goes out as one file: copied to an empty folder it keeps its styling and charts
+    and draws the same as in place (same layout height, same computed styles)."""
+    chromium, driver = tools
+    page = built_all / "sichuan-poverty/2020/units/junlian.html"
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(page, alone / page.name)
+    b = Browser(chromium, driver, tmp_path / "profile")
+    measure = """return {h: document.documentElement.scrollHeight,
+                         font: getComputedStyle(document.querySelector('h1')).fontSize,
+                         bg: getComputedStyle(document.documentElement).backgroundColor,
+                         charts: document.querySelectorAll('figure.chart svg').length};"""
+    try:
+        b.size(1280)
+        b.get(page.as_uri())
+        in_place = b.js(measure)
+        b.get((alone / page.name).as_uri())
+        sent = b.js(measure)
+        b.screenshot(tmp_path / "alone.png")
+    finally:
+        b.close()
+    assert sent == in_place and sent["bg"] == "rgb(233, 231, 225)" and sent["charts"] >= 1
