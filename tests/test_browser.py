@@ -262,7 +262,7 @@ def test_every_scheme_at_desk_and_phone_width(tools, built_all, tmp_path):
                 b.screenshot(shots / f"{name}-{width}.png")
     finally:
         b.close()
-    for rel, name in LOOKED_AT:
+    for _rel, name in LOOKED_AT:
         for width in (1280, 390):
             assert (shots / f"{name}-{width}.png").read_bytes().startswith(b"\x89PNG")
 
