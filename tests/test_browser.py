@@ -107,7 +107,13 @@ class Browser:
             time.sleep(0.1)
 
     def size(self, width: int, height: int = 1800) -> None:
-        self._call("POST", self._s("/window/rect"), {"width": width, "height": height})
+        """A viewport of ``width`` CSS pixels: a window cannot be narrower than about 500 px,
+        so a phone's width is emulated (Chrome DevTools, as chromedriver exposes it)."""
+        self._call("POST", self._s("/window/rect"), {"width": max(width, 800), "height": height})
+        self._call("POST", self._s("/goog/cdp/execute"), {
+            "cmd": "Emulation.setDeviceMetricsOverride",
+            "params": {"width": width, "height": height, "deviceScaleFactor": 1,
+                       "mobile": width < 600}})
 
     def back(self) -> None:
         self._call("POST", self._s("/back"), {})
