@@ -194,8 +194,13 @@ class Doc:
             a = self.appendix()
             self._cache["refno"] = dict(zip(a["ref"], a["no"], strict=True))
         nos = self._cache["refno"]
-        out = [f"原始数据第{nos[r]}条" if r in nos else "" for r in str(refs).split("；")]
-        return "、".join(dict.fromkeys(x for x in out if x))
+        found = []
+        for part in re.split(r"[；;]", str(refs)):
+            file, _, lines = part.strip().rpartition(":")  # observations.csv:12,13
+            for ref in ([f"{file}:{n}" for n in lines.split(",")] if file else [part]):
+                if ref in nos:
+                    found.append(str(nos[ref]))
+        return f"原始数据第{'、'.join(sorted(set(found), key=int))}条" if found else ""
 
     def item_name(self, indicator_id: str, item: object) -> str:
         """An observation's item as the rubric names it: a checklist requirement or a kind
@@ -1186,7 +1191,7 @@ def losses(doc: Doc) -> Fragment:
         total = df["cost"].sum()
         parts.append(tag("p", f"本单位共有{len(df)}处失分，折合总分合计{num(total)}分，按折合总分的多少排列如下；"
                               "“本项失分”为按该项自身分值计的失分，“折合总分”为经过权重和折算后"
-                              "在总分中的失分（见得分核对）；“数据来源”为引起失分的数据文件及行号。"))
+                              "在总分中的失分（见得分核对）；“数据来源”为文末附表“本单位原始数据”的序号。"))
         rows = [[str(i + 1), r["indicator"], num(r["lost"]), num(r["cost"]), doc.words(r["reason"]),
                  r["input"], doc.ref(r["ref"])] for i, r in df.iterrows()]
         rows.append(["", "合计", "", num(total), "", "", ""])
