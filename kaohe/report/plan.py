@@ -4,7 +4,7 @@ Layout under the output directory, every link relative so the tree works opened 
 file system, copied or zipped:
 
     index.html                                 all scheme-years
-    static/kaohe.css                           the one stylesheet every page links
+    static/kaohe.css                           the stylesheet (each page carries it inlined)
     <scheme>/<key>/index.html                  one scheme-year (key: params file stem)
     <scheme>/<key>/bulletin.html               通报
     <scheme>/<key>/internal.html               考核办内部分析 (内部资料, not for units)
