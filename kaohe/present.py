@@ -38,7 +38,7 @@ from .report.html import (
     table,
     tag,
 )
-from .report.plan import bulletin_title, page_name
+from .report.plan import bulletin_title, internal_title, page_name
 from .report.views import unit_view
 from .rules.base import fmt
 from .rules.events import EFFECT_ZH
@@ -1352,7 +1352,7 @@ def internal(data: ReportData) -> Doc:
 
 
 def internal_header(doc: Doc) -> Fragment:
-    head = masthead(doc, doc.rubric.title + "考核办内部分析", "内部资料　不得对外印发")
+    head = masthead(doc, internal_title(doc.rubric.title), "内部资料　不得对外印发")
     note = tag("p", "本页供考核办内部研判使用：名次稳健性、自评与核定差异、评分细则变化和完整的"
                     "数据来源记录不随通报印发，也不发给被考核单位。")
     return Fragment(tag("div", "内部资料", "internal-mark") + head.html + note, head.what)

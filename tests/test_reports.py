@@ -129,7 +129,7 @@ def test_pages_and_relative_links():
     bulletin, internal, unit = pages
     assert str(bulletin.path) == "changshou-rural/2023/bulletin.html"
     assert str(internal.path) == "changshou-rural/2023/internal.html"
-    assert internal.title == TITLE + "考核办内部分析"
+    assert internal.title == TITLE + "：考核办内部分析"
     assert bulletin.resources()["css"] == "../../static/kaohe.css"
     assert str(unit.path) == "changshou-rural/2023/units/fengcheng.html"
     assert unit.resources()["css"] == "../../../static/kaohe.css"

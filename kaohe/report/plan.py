@@ -94,7 +94,7 @@ def bulletin_title(title: str) -> str:
 
 
 def internal_title(title: str) -> str:
-    return title + "考核办内部分析"
+    return title + "：考核办内部分析"
 
 
 def feedback_title(title: str, unit_name: str) -> str:
