@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..report.export import STYLE
 from ..report.html import Column, table, tag
 from ..report.index import SAMPLE_NOTE, _env
 
@@ -15,7 +16,7 @@ def page(title: str, heading: str, body: str, css: str, *, authority: str = "",
          crumbs: Sequence[tuple[str, str]] = (), sample: bool = False) -> str:
     """A whole HTML page: the reports' base layout around ``body`` (already escaped)."""
     return _env().get_template("office.html.j2").render(
-        title=title, here=heading, heading=heading, css=css, crumbs=list(crumbs),
+        title=title, here=heading, heading=heading, css=css, style=STYLE, crumbs=list(crumbs),
         authority=authority, sample=sample, sample_note=SAMPLE_NOTE, body=body)
 
 
