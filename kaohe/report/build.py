@@ -341,6 +341,9 @@ def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None, pdf: bool) 
     built = {p for p in b.planned if (out / p).exists()}
     built |= {p.relative_to(out).as_posix() for p in (root / "units").glob("*.html")} \
         if (root / "units").is_dir() else set()
+    built |= {str(pdf_path(p)) for p in built if (out / pdf_path(p)).exists()}
+    built |= {str(d) for d in (b.sy.bulletin_docx, b.sy.rubric_docx, b.sy.rubric_xlsx)
+              if (out / d).exists()}
     index.write(index_path, index.scheme_year_page(b.sy, data, built))
     index.write(out / b.sy.data / index.MANIFEST, index.manifest(b.sy, data))
     b.save()
