@@ -252,7 +252,7 @@ def _print_spec(page: Page, rubric: Rubric, params: Path, unit_name: str) -> dic
     fonts = fonts_resource(office_fonts(rubric.publication, params.parent))
     if page.kind == "bulletin":
         return {"publication": printed(rubric.publication), "fonts": fonts}
-    return {"header": f"{unit_name}　{page.title}" if unit_name else page.title,
+    return {"header": f"{unit_name}　考核结果反馈" if unit_name else page.title,
             "fonts": fonts}
 
 
