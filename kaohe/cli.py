@@ -77,7 +77,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         rows = "，".join(f"{k} {v} 行" for k, v in row_accounting(data).items())
         print(f"通过：{loaded.path}（{data.directory}：{rows}）")
-        for text in publication_warnings(loaded.rubric.publication, Path(params).parent):
+        r = loaded.rubric
+        for text in publication_warnings(r.publication, Path(params).parent, r.year):
             print(f"提醒：{loaded.path}: publication: {text}")
     return 1 if failed else 0
 

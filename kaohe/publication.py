@@ -96,11 +96,18 @@ def chinese_date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def warnings(publication: Publication | None, base: Path) -> list[str]:
-    """What ``kaohe validate`` says about the publication details (never errors)."""
+def warnings(publication: Publication | None, base: Path, year: int | None = None) -> list[str]:
+    """What ``kaohe validate`` says about the publication details (never errors). ``year``:
+    the assessment year, which a bulletin is issued in or after (a rubric copied by
+    ``kaohe new-year`` keeps last year's details until the office changes them)."""
     if publication is None:
         return ["未给出发文信息（publication），公文各要素将以“〔待填〕”显示"]
     out = []
+    for key in ("date", "print_date"):
+        when = getattr(publication, key)
+        if year is not None and when is not None and when.year < year:
+            out.append(f"{FIELDS[key]} {chinese_date(when)} 早于考核年度 {year} 年，"
+                       "是否沿用了上一年度的发文信息？")
     missing = publication.missing()
     if missing:
         out.append("发文信息缺少：" + "、".join(missing) + "（公文中以“〔待填〕”显示）")

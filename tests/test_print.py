@@ -172,6 +172,9 @@ def test_missing_publication_details_are_warned_and_shown_pending(tmp_path):
     said = "\n".join(warnings(pub, tmp_path))
     assert "发文机关标志" in said and "主送机关" in said and "发文字号" not in said
     assert "字体文件不存在" in said
+    old = Publication(date="2023-03-10", print_date="2024-03-12")
+    assert "早于考核年度" in "\n".join(warnings(old, tmp_path, 2024))
+    assert "早于考核年度" not in "\n".join(warnings(old, tmp_path, 2023))
     shown = printed(pub)
     assert shown["number"] == "示改发〔2024〕1号" and shown["addressees"] == PENDING
 
