@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from kaohe.publication import PENDING, Publication, printed, warnings
 from kaohe.report.build import build
-from kaohe.report.office import ATTACHMENT_COLUMNS, attachment_rows
+from kaohe.report.word import ATTACHMENT_COLUMNS, attachment_rows
 from kaohe.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]

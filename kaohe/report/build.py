@@ -352,7 +352,7 @@ def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None, pdf: bool) 
 def _office_documents(out: Path, b: _SchemeYearBuild, pdf: bool) -> None:
     """The Word bulletin and the rubric attachment (Word and Excel), made from the score
     tables and the rubric, not from the pages; removed in a build without them."""
-    from .office import write_bulletin_docx, write_rubric_attachment
+    from .word import write_bulletin_docx, write_rubric_attachment
 
     targets = [out / b.sy.bulletin_docx, out / b.sy.rubric_docx, out / b.sy.rubric_xlsx]
     if not pdf:
