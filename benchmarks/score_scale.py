@@ -248,7 +248,7 @@ def _observations(rubric: Rubric, leaves, ids: np.ndarray, n_raters: int,
     for j, leaf in enumerate(leaves):
         at = leaf_pos == j
         rule = leaf.rule.kind
-        params = rubric.params_of(leaf)
+        params = leaf.rule
         if rule == "rater_points":
             top = params.scale or leaf.max_points
             value[at] = np.round(share[at] * top, 1)

@@ -224,7 +224,7 @@ def _node_path(place: _Place) -> str:
 def _rule_params(rubric: Rubric, node: Node) -> dict[str, Any]:
     """Validated parameters with defaults, so an explicit default is no change."""
     assert node.rule is not None
-    return rubric.params_of(node).model_dump(mode="json")
+    return node.rule.model_dump(mode="json", exclude={"kind"})
 
 
 def _rule_title(kind: str) -> str:

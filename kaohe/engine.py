@@ -18,7 +18,7 @@ import pandas as pd
 from .dataset import Dataset
 from .errors import KaoheError, Problem
 from .rubric import Node, Rubric
-from .rules import REGISTRY, LeafContext, PeriodTotals, RuleResult
+from .rules import LeafContext, PeriodTotals, RuleResult
 from .rules.base import EPS, fmt, group_join
 from .rules.points import MissingDataError
 from .rules.selfcheck import self_gaps
@@ -122,7 +122,6 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
     order = rubric.leaves() + [rubric.node(i) for i in rubric.order if i != "rescale"]
     for leaf in order:
         assert leaf.rule is not None
-        kind = REGISTRY[leaf.rule.kind]
         mask = appl[leaf.id]
         ctx = LeafContext(
             node_id=leaf.id, name=leaf.name, max_points=leaf.max_points,
@@ -133,7 +132,7 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
             periods=periods,
         )
         try:
-            res = kind.fn(rubric.params_of(leaf), ctx)
+            res = leaf.rule.score(ctx)
         except MissingDataError as exc:
             for u in exc.units:
                 problems.append(Problem(exc.file or f"{data.directory}/observations.csv", "",
@@ -172,7 +171,7 @@ def _missing_periods(rubric: Rubric, periods: Mapping[str, PeriodTotals],
     for leaf in rubric.scored_leaves():
         if leaf.rule is None:
             continue
-        for stem in rubric.params_of(leaf).period_stems():
+        for stem in leaf.rule.period_stems():
             if stem not in periods:
                 problems.append(Problem(rubric_file, f"{leaf.id}.rule.periods", "",
                                         f"指标“{leaf.id} {leaf.name}”需要分期评分细则“{stem}”的结果："
@@ -263,7 +262,7 @@ def _details(rubric, data, appl, results):
     details["section"] = by_leaf(sections)
     details["department"] = by_leaf({k: v.department for k, v in meta.items()})
     details["method"] = by_leaf({k: v.method for k, v in meta.items()})
-    details["rule"] = by_leaf({k: REGISTRY[v.rule.kind].title for k, v in meta.items() if v.rule})
+    details["rule"] = by_leaf({k: v.rule.title for k, v in meta.items() if v.rule})
     start_max = {k: r.start == "max" for k, r in results.items()}
     lost = (details["max"] - details["points"]).where(by_leaf(start_max)
                                                       .fillna(False).astype(bool), 0.0)

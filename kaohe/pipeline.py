@@ -132,7 +132,7 @@ def period_stems(rubric: Rubric) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for leaf in rubric.scored_leaves():
         if leaf.rule is not None:
-            for stem in rubric.params_of(leaf).period_stems():
+            for stem in leaf.rule.period_stems():
                 seen.setdefault(stem, leaf.id)
     return [(leaf_id, stem) for stem, leaf_id in seen.items()]
 

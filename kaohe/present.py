@@ -822,7 +822,7 @@ def _point_adjustments(doc: Doc) -> list[str]:
         if step == "rescale" or not doc.has(step):
             continue
         node = doc.rubric.node(step)
-        if node.rule is not None and node.rule.kind == "veto":
+        if node.rule is not None and not node.rule.carries_points:
             continue
         out.append(step)
     return out
@@ -952,7 +952,7 @@ def adjustments(doc: Doc) -> Fragment | None:
     u = doc.unit_id
     d = doc.data.details
     adj_ids = [a.id for a in doc.rubric.adjustments
-               if a.rule is None or a.rule.kind != "veto"]
+               if a.rule is None or a.rule.carries_points]
     if not adj_ids and not doc.rubric.adjustments:
         return None
     d = d[(d["unit_id"] == u) & d["indicator_id"].isin(adj_ids)]

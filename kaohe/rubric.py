@@ -12,13 +12,14 @@ import copy
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -26,7 +27,7 @@ from pydantic import (
 
 from .errors import KaoheError, Problem, display_path
 from .publication import Publication
-from .rules import REGISTRY
+from .rules import REGISTRY, Rule
 
 TOLERANCE = 1e-6
 # libyaml's safe loader when PyYAML was built with it (the same documents, ten times faster);
@@ -69,14 +70,16 @@ class AppliesTo(Model):
         return unit_id not in self.except_units
 
 
-class RuleSpec(BaseModel):
-    """``kind`` names a rule of the catalogue; the other keys are its parameters."""
+def _rule_union() -> Any:
+    """The rubric's ``rule``: one of the registered rule classes, chosen by ``kind``."""
+    kinds = tuple(REGISTRY.values())
+    return Annotated[Union[kinds], Field(discriminator="kind")]  # noqa: UP007
 
-    model_config = ConfigDict(extra="allow", frozen=True)
-    kind: str
 
-    def raw_params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
+if TYPE_CHECKING:
+    AnyRule = Rule
+else:
+    AnyRule = _rule_union()
 
 
 class Node(Model):
@@ -93,7 +96,7 @@ class Node(Model):
     applies_to: AppliesTo | None = None
     aggregate: Literal["sum", "weighted"] = "sum"
     missing: Literal["shrink", "share"] = "shrink"
-    rule: RuleSpec | None = None
+    rule: AnyRule | None = None
     children: list[Node] = []
     ours: str = ""
 
@@ -258,11 +261,6 @@ class Rubric(Model):
     def kind_ids(self) -> list[str]:
         return [k.id for k in self.unit_kinds]
 
-    def params_of(self, node: Node) -> BaseModel:
-        """The validated parameters of a leaf's rule."""
-        assert node.rule is not None
-        return REGISTRY[node.rule.kind].params.model_validate(node.rule.raw_params())
-
 
 # -- loading --------------------------------------------------------------------------
 
@@ -294,20 +292,59 @@ def load_rubric(path: Path | str) -> LoadedRubric:
     try:
         rubric = Rubric.model_validate(raw)
     except ValidationError as exc:
-        problems = [Problem(shown, _key_path(e["loc"]), "", _message(e)) for e in exc.errors()]
-        # Only unknown keys (typos): check the rest too, so one pass shows every problem.
-        unknown = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden"]
-        if len(unknown) == len(problems):
-            try:
-                rest = Rubric.model_validate(_without(raw, unknown))
-                problems += [Problem(shown, k, "", m) for k, m in check_rubric(rest, raw)]
-            except ValidationError:
-                pass
+        errors = [{**e, "loc": _plain_loc(e["loc"])} for e in exc.errors()]
+        problems = [Problem(shown, _key_path(_tag_loc(e)), "", _message(e)) for e in errors]
+        problems += [Problem(shown, k, "", m) for k, m in _check_the_rest(raw, errors)]
         raise KaoheError(problems) from exc
     problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric, raw)]
     if problems:
         raise KaoheError(problems)
     return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _check_the_rest(raw: dict[str, Any], errors: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """When the only problems are unknown keys (typos) and invalid rules, the rubric without
+    them is checked too, so one pass shows every problem."""
+    in_rule = [e["loc"] for e in errors if "rule" in e["loc"]]
+    rule_locs = sorted({loc[:loc.index("rule") + 1] for loc in in_rule}, key=str)
+    unknown = [e["loc"] for e in errors
+               if e["type"] == "extra_forbidden" and "rule" not in e["loc"]]
+    if len(unknown) + len(in_rule) != len(errors):
+        return _rule_checks(raw)
+    try:
+        rest = Rubric.model_validate(_without(raw, unknown + rule_locs))
+    except ValidationError:
+        return _rule_checks(raw)
+    dropped = {_key_path(loc) for loc in rule_locs}  # their problems are reported already
+    return [(k, m) for k, m in check_rubric(rest, raw) if k not in dropped]
+
+
+def _rule_checks(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """``Rule.check`` of every rule in a rubric that failed validation elsewhere, so one pass
+    shows a rule's own problems too."""
+    adapter: TypeAdapter[Rule] = TypeAdapter(AnyRule)
+    out: list[tuple[str, str]] = []
+
+    def visit(node: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        rule, points = node.get("rule"), node.get("points")
+        if isinstance(rule, dict) and isinstance(points, (int, float)):
+            try:
+                checked = adapter.validate_python(rule)
+            except ValidationError:
+                pass
+            else:
+                out.extend((f"{path}.rule", m) for m in checked.check(float(points)))
+        children = node.get("children")
+        for i, child in enumerate(children if isinstance(children, list) else []):
+            visit(child, f"{path}.children[{i}]")
+
+    for where in ("indicators", "adjustments"):
+        nodes = raw.get(where)
+        for i, node in enumerate(nodes if isinstance(nodes, list) else []):
+            visit(node, f"{where}[{i}]")
+    return out
 
 
 def _without(raw: dict, locs: list[tuple]) -> dict:
@@ -319,6 +356,25 @@ def _without(raw: dict, locs: list[tuple]) -> dict:
             parent = parent[part]
         parent.pop(loc[-1], None)
     return out
+
+
+def _plain_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pydantic error location without the rule union's tag: (…, "rule", "checklist",
+    "items") → (…, "rule", "items"), the keys as written in the file."""
+    out = []
+    for i, part in enumerate(loc):
+        if i and loc[i - 1] == "rule" and part in REGISTRY:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _tag_loc(err: dict[str, Any]) -> tuple[Any, ...]:
+    """Where an error is: a rule's missing or unknown ``kind`` is at its ``kind`` key."""
+    loc: tuple[Any, ...] = err["loc"]
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return (*loc, "kind")
+    return loc
 
 
 def _key_path(loc: tuple) -> str:
@@ -348,6 +404,11 @@ _PYDANTIC_ZH = {
 
 
 def _message(err: dict) -> str:
+    if err["type"] == "union_tag_invalid":
+        known = "、".join(sorted(REGISTRY))
+        return f"未知的评分规则“{err['ctx']['tag']}”（可用：{known}）"
+    if err["type"] == "union_tag_not_found":
+        return "缺少评分规则名 kind（可用：" + "、".join(sorted(REGISTRY)) + "）"
     zh = _PYDANTIC_ZH.get(err["type"])
     detail = err["msg"]
     return f"{zh}（{detail}）" if zh else detail
@@ -446,13 +507,9 @@ def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
 
     # Rules that refer to other indicators.
     for node in rubric.scored_leaves():
-        if node.rule is None or node.rule.kind not in REGISTRY:
+        if node.rule is None:
             continue
-        try:
-            params = rubric.params_of(node)
-        except ValidationError:
-            continue
-        for ref in getattr(params, "refers_to", lambda: [])():
+        for ref in node.rule.refers_to():
             if ref not in seen:
                 problems.append((f"{seen[node.id]}.rule", f"引用的指标“{ref}”不存在"))
 
@@ -502,13 +559,4 @@ def _check_grades(spec: GradeSpec) -> list[tuple[str, str]]:
 
 def _check_rule(node: Node, path: str) -> list[tuple[str, str]]:
     assert node.rule is not None
-    kind = node.rule.kind
-    if kind not in REGISTRY:
-        known = "、".join(sorted(REGISTRY))
-        return [(f"{path}.kind", f"未知的评分规则“{kind}”（可用：{known}）")]
-    try:
-        params = REGISTRY[kind].params.model_validate(node.rule.raw_params())
-    except ValidationError as exc:
-        return [(f"{path}.{_key_path(e['loc'])}" if e["loc"] else path, _message(e))
-                for e in exc.errors()]
-    return [(path, msg) for msg in params.check(node.max_points)]
+    return [(path, msg) for msg in node.rule.check(node.max_points)]

@@ -22,7 +22,7 @@ from kaohe.engine import score
 from kaohe.errors import KaoheError
 from kaohe.pipeline import load, period_stems, run
 from kaohe.rubric import load_rubric
-from kaohe.rules import REGISTRY, Params, PeriodTotals, RuleResult
+from kaohe.rules import REGISTRY, PeriodTotals, Rule, RuleResult
 from kaohe.rules.points import MissingDataError
 
 
@@ -102,13 +102,13 @@ def test_no_unit_at_all():
 ])
 def test_parameters_refused(bad):
     with pytest.raises(ValidationError):
-        REGISTRY["period_results"].params.model_validate(bad)
+        REGISTRY["period_results"].model_validate(bad)
 
 
 def test_only_period_results_asks_for_periods():
     # every other rule keeps the base answer (no period rubric to score first)
-    asking = {name for name, rk in REGISTRY.items()
-              if rk.params.period_stems is not Params.period_stems}
+    asking = {name for name, cls in REGISTRY.items()
+              if cls.period_stems is not Rule.period_stems}
     assert asking == {"period_results"}
 
 

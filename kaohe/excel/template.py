@@ -30,9 +30,8 @@ from ..errors import KaoheError, Problem, display_path
 from ..normalize import ValueSpec
 from ..office.digests import META_ROW, indicator_digest, terms_json
 from ..rubric import LoadedRubric, Node, Rubric, load_rubric
-from ..rules import REGISTRY
 from ..rules.base import fmt
-from . import describe, layout
+from . import layout
 from .workbook import (
     BORDER,
     CENTER,
@@ -65,7 +64,7 @@ def departments(rubric: Rubric) -> dict[str, list[Node]]:
     """Leaves that read observations or events, by responsible department, rubric order."""
     out: dict[str, list[Node]] = {}
     for leaf in rubric.scored_leaves():
-        if leaf.rule is not None and REGISTRY[leaf.rule.kind].reads in ("observations", "events"):
+        if leaf.rule is not None and leaf.rule.reads in ("observations", "events"):
             out.setdefault(department_of(leaf), []).append(leaf)
     return out
 
@@ -128,8 +127,8 @@ def build_workbook(loaded: LoadedRubric, key: str, dept: str, leaves: Sequence[N
         lists.cell(i, 1, n)
     unit_range = f"{quote_sheetname(layout.LISTS)}!$A$1:$A${max(len(names), 1)}"
 
-    obs_leaves = [n for n in leaves if REGISTRY[n.rule.kind].reads == "observations"]
-    event_leaves = [n for n in leaves if REGISTRY[n.rule.kind].reads == "events"]
+    obs_leaves = [n for n in leaves if n.rule.reads == "observations"]
+    event_leaves = [n for n in leaves if n.rule.reads == "events"]
     sheets: list[tuple[str, str, str]] = []  # (sheet, table, indicator)
     where: dict[str, str] = {}
     rows = 0
@@ -144,7 +143,7 @@ def build_workbook(loaded: LoadedRubric, key: str, dept: str, leaves: Sequence[N
         name = layout.event_sheet_name(leaf.id, taken)
         taken.add(name)
         ws = wb.create_sheet(name, len(sheets) + 1)
-        types = describe.event_types(rubric.params_of(leaf))
+        types = leaf.rule.event_type_names()
         for i, (_, tname) in enumerate(types, start=1):
             lists.cell(i, col, tname)
         letter = get_column_letter(col)
@@ -186,10 +185,9 @@ def _data_rows(rubric: Rubric, leaves: Sequence[Node], data: Dataset,
     roles = data.roles
     out = []
     for leaf in leaves:
-        params = rubric.params_of(leaf)
-        kind = leaf.rule.kind
-        if describe.is_item_level(kind, params):
-            held = set(roles.loc[roles["role"].isin(list(params.roles)), "item_id"])
+        rule = leaf.rule
+        if rule.row_level() != "unit":  # rows about reform items: one per item held
+            held = set(roles.loc[roles["role"].isin(list(getattr(rule, "roles", ()))), "item_id"])
             for item_id, name in zip(items["item_id"], items["name"], strict=True):
                 if item_id in held:
                     out.append((leaf, None, "", item_id, name))
@@ -198,7 +196,7 @@ def _data_rows(rubric: Rubric, leaves: Sequence[Node], data: Dataset,
         for u, name in zip(units["unit_id"], units["name"], strict=True):
             if not mask.get(u, False):
                 continue
-            for item, item_name in describe.item_rows(kind, params):
+            for item, item_name in rule.item_rows():
                 out.append((leaf, u, name, item, item_name))
     return out
 
@@ -212,10 +210,9 @@ def _data_sheet(ws: Worksheet, rubric: Rubric, leaves: Sequence[Node], data: Dat
     checks: dict[tuple, DataValidation] = {}
     rows = _data_rows(rubric, leaves, data, appl)
     for r, (leaf, unit_id, unit_name, item, item_name) in enumerate(rows, start=2):
-        params = rubric.params_of(leaf)
         values = {"unit_id": unit_id, "unit_name": unit_name or None, "indicator_id": leaf.id,
                   "indicator_name": leaf.name, "item": item, "item_name": item_name or None,
-                  "max": leaf.max_points, "requirement": describe.requirement(leaf, params, item),
+                  "max": leaf.max_points, "requirement": leaf.rule.requirement(leaf.max_points, item),
                   "value": None, "source": source or None, "note": None}
         for col in cols:
             c = ws.cell(r, pos[col.key], values[col.key])
@@ -225,7 +222,7 @@ def _data_sheet(ws: Worksheet, rubric: Rubric, leaves: Sequence[Node], data: Dat
                 c.protection = UNLOCKED
                 c.fill = INPUT_FILL
         ws.cell(r, pos["max"]).number_format = TWO_DECIMALS
-        spec = describe.spec(leaf, params, item)
+        spec = leaf.rule.value_spec(leaf.max_points, item)
         dv = checks.get(_spec_key(spec))
         if dv is None:
             dv = _validation(spec)
@@ -268,7 +265,7 @@ def _f(x: float | None) -> str:
 
 def _event_sheet(ws: Worksheet, leaf: Node, n_units: int, unit_range: str,
                  type_range: str) -> None:
-    cols = layout.event_columns(leaf.rule.kind)
+    cols = layout.event_columns(leaf.rule)
     _header(ws, cols)
     n_rows = max(layout.EVENT_ROWS_MIN, 2 * n_units)
     pos = {c.key: j for j, c in enumerate(cols, start=1)}
@@ -331,9 +328,8 @@ def _guide(ws: Worksheet, loaded: LoadedRubric, key: str, dept: str, leaves: Seq
         c.font, c.fill, c.alignment, c.border = HEADER_FONT, HEADER_FILL, CENTER, BORDER
     for leaf in leaves:
         r += 1
-        params = rubric.params_of(leaf)
         values = [leaf.id, leaf.name, leaf.max_points, leaf.content or leaf.standard,
-                  describe.rule_words(leaf, params), where.get(leaf.id, "")]
+                  leaf.rule.words(leaf.max_points), where.get(leaf.id, "")]
         for j, v in enumerate(values, start=1):
             c = ws.cell(r, j, v)
             c.alignment, c.border = WRAP, BORDER

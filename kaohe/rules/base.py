@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import ClassVar, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
+
+from ..normalize import ValueSpec
 
 LINE_COLUMNS = ["unit_id", "delta", "text", "ref"]
 FLAG_COLUMNS = ["unit_id", "effect", "text", "ref"]
@@ -26,22 +28,44 @@ EPS = 1e-9
 
 
 class Params(BaseModel):
-    """Base of every rule's parameter model: unknown keys are refused."""
+    """Base of every parameter model (a rule's, and its parts'): unknown keys are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     ours: str = ""  # why a value is the project's choice and not the document's
 
+
+Reads = Literal["observations", "events", "results"]
+RowLevel = Literal["unit", "item", "both"]
+
+
+class Rule(Params):
+    """A rule kind: its parameters (the fields), and everything the rest of kaohe asks of it.
+
+    A subclass sets ``kind: Literal["name"] = "name"`` (the rubric's ``rule.kind``, the
+    discriminator of the rubric's rule union), ``title`` (its Chinese name) and ``reads``
+    (which table its rows come from), and implements ``score``. What rows it accepts
+    (``row_level``, ``observation_items``, ``event_types``, ``value_spec``,
+    ``refused_units``) is asked by the CSV cross-check and the Excel import alike, so both
+    refuse the same rows; its words (``requirement``, ``words``, ``item_rows``,
+    ``event_type_names``) go into templates and reports.
+    """
+
+    kind: str
+    title: ClassVar[str] = ""
+    reads: ClassVar[Reads] = "observations"
+    # False for a rule that decides an outcome instead of scoring (一票否决): its leaf carries
+    # no points and is left out of point columns and sums
+    carries_points: ClassVar[bool] = True
+
+    def score(self, ctx: LeafContext) -> RuleResult:
+        """Points, reasons and inputs of every applicable unit."""
+        raise NotImplementedError
+
+    # -- what it reads ---------------------------------------------------------------
+
     def refers_to(self) -> list[str]:
         """Ids of other indicators this rule reads (checked to exist)."""
         return []
-
-    def event_types(self) -> set[str] | None:
-        """Event types this rule consumes; None if it reads no events."""
-        return None
-
-    def observation_items(self) -> set[str] | None:
-        """Allowed ``item`` values of observations; None if any item is allowed."""
-        return None
 
     def period_stems(self) -> list[str]:
         """Stems of period rubrics (same params folder) whose totals this rule reads; the
@@ -52,6 +76,56 @@ class Params(BaseModel):
         """Cross-checks of the parameters against the item's maximum."""
         return []
 
+    # -- the rows it accepts -----------------------------------------------------------
+
+    def row_level(self) -> RowLevel:
+        """Whose observation rows it reads: ``unit`` (unit_id required), ``item`` (rows about
+        reform items: unit_id blank, item an items.csv id), ``both``."""
+        return "unit"
+
+    def observation_items(self) -> frozenset[str]:
+        """The ``item`` values a unit-level observation row may have; empty: no item (the
+        cell stays blank)."""
+        return frozenset()
+
+    def event_types(self) -> frozenset[str]:
+        """Event types this rule consumes (empty for rules that read no events)."""
+        return frozenset(t for t, _ in self.event_type_names())
+
+    def event_type_names(self) -> list[tuple[str, str]]:
+        """(type id, Chinese name) of the events it reads, in the rubric's order."""
+        return []
+
+    def event_fields(self) -> dict[str, str]:
+        """Event columns besides unit, type, date and description that the rule reads
+        (``work``, ``value``), with their template headers."""
+        return {}
+
+    def value_spec(self, max_points: float, item: str | None) -> ValueSpec:
+        """The values an observation row for ``item`` may hold. Only what the document's rule
+        makes impossible is refused (a negative count, a score above full marks …)."""
+        return ValueSpec()
+
+    def refused_units(self) -> dict[str, str]:
+        """Units whose own rows the rule does not read, with why (a unit that takes another
+        unit's result)."""
+        return {}
+
+    # -- its words ---------------------------------------------------------------------
+
+    def item_rows(self) -> list[tuple[str | None, str]]:
+        """(item id, item name in Chinese) of the rows one unit has for a leaf; (None, "")
+        when the rule reads one value per unit (and rater)."""
+        return [(None, "")]
+
+    def requirement(self, max_points: float, item: str | None) -> str:
+        """What one template row asks for, with its allowed values."""
+        s = self.value_spec(max_points, item)
+        return f"填写{s.what}（{s.words()}）"
+
+    def words(self, max_points: float) -> str:
+        """The rule in one sentence, for the instructions sheet of a template."""
+        return f"满分{fmt(max_points)}分"
 
 @dataclass(frozen=True)
 class PeriodTotals:
@@ -97,26 +171,17 @@ class RuleResult:
     extra: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class RuleKind:
-    name: str
-    title: str  # Chinese name of the rule, shown in reports
-    params: type[Params]
-    fn: Callable[[Any, LeafContext], RuleResult]
-    reads: Literal["observations", "events", "results"]
+REGISTRY: dict[str, type[Rule]] = {}
+
+R = TypeVar("R", bound=type[Rule])
 
 
-REGISTRY: dict[str, RuleKind] = {}
-
-
-def rule(name: str, title: str, params: type[Params], reads: str):
-    """Register a rule function under the name used in rubric files."""
-
-    def deco(fn):
-        REGISTRY[name] = RuleKind(name, title, params, fn, reads)  # type: ignore[arg-type]
-        return fn
-
-    return deco
+def register(cls: R) -> R:
+    """Register a rule class under its ``kind`` (the name used in rubric files)."""
+    kind = cls.model_fields["kind"].default
+    assert isinstance(kind, str) and cls.title, cls
+    REGISTRY[kind] = cls
+    return cls
 
 
 # -- helpers shared by the rules -----------------------------------------------------
@@ -155,10 +220,6 @@ def round_count(x: float, rounding: Rounding) -> int:
 def empty_lines() -> pd.DataFrame:
     return pd.DataFrame({"unit_id": pd.Series(dtype=object), "delta": pd.Series(dtype=float),
                          "text": pd.Series(dtype=object), "ref": pd.Series(dtype=object)})
-
-
-def empty_flags() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
 
 
 def lines_frame(unit_id, delta, text, ref) -> pd.DataFrame:

@@ -75,7 +75,7 @@ def test_level_points_zero_event_alone():
 def test_level_points_declares_its_event_types():
     from kaohe.rules import REGISTRY
 
-    model = REGISTRY["level_points"].params.model_validate(REPORTING)
+    model = REGISTRY["level_points"].model_validate(REPORTING)
     assert model.event_types() == set(REPORTING["levels"]) | {"poor_reporting"}
 
 
