@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .base import (
     FLAG_COLUMNS,
@@ -93,7 +93,12 @@ class LevelPoints(Rule):
 class HighestPerWork(Rule):
     """Events with the same ``work`` (一项改革工作) count once, at their highest level
     (就高不就低); different works add up; ``cap`` None means no cap (上不封顶).
-    An event with no ``work`` is a work of its own."""
+    An event with no ``work`` is a work of its own.
+
+    ``per_piece`` lists the levels where every piece counts (安福: 《安福改革动态》单篇每篇5分):
+    a work's score at such a level is its points × the work's pieces at that level, and the
+    work still counts once, at the level where it scores most. Elsewhere several events of one
+    work at one level count once."""
 
     kind: Literal["highest_per_work"] = "highest_per_work"
     title: ClassVar[str] = "同一工作就高计分，不同工作累加"
@@ -102,6 +107,14 @@ class HighestPerWork(Rule):
     levels: dict[str, Level]
     cap: float | None = Field(default=None, ge=0)
     what: str = "本项"
+    per_piece: list[str] = []  # levels whose every piece counts (每篇), not once per work
+
+    @model_validator(mode="after")
+    def _per_piece_levels(self) -> HighestPerWork:
+        unknown = [t for t in self.per_piece if t not in self.levels]
+        if unknown:
+            raise ValueError(f"per_piece 中的“{'、'.join(unknown)}”不在 levels 中")
+        return self
 
     def event_type_names(self) -> list[tuple[str, str]]:
         return [(k, v.name) for k, v in self.levels.items()]
@@ -119,11 +132,17 @@ class HighestPerWork(Rule):
         ev["pts"] = ev["type"].map({k: v.points for k, v in self.levels.items()}).astype(float)
         ev["lvl"] = ev["type"].map({k: v.name for k, v in self.levels.items()})
         ev["work_key"] = ev["work"].where(ev["work"].notna() & (ev["work"] != ""), "#" + ev["ref"])
-        ev = ev.sort_values(["unit_id", "work_key", "pts", "ref"], ascending=[True, True, False, True],
-                            kind="mergesort")
+        # a work's score at a level: its points, × its pieces there where every piece counts
+        each = ev["type"].isin(self.per_piece)
+        pieces = ev.groupby(["unit_id", "work_key", "type"], sort=False)["ref"].transform("size")
+        ev["level_pts"] = ev["pts"] * pieces.where(each, 1)
+        ev = ev.sort_values(["unit_id", "work_key", "level_pts", "pts", "ref"],
+                            ascending=[True, True, False, False, True], kind="mergesort")
+        top = ev.groupby(["unit_id", "work_key"], sort=False)["type"].transform("first")
         first = ~ev.duplicated(["unit_id", "work_key"], keep="first")
-        best = ev[first]
-        dup = ev[~first]
+        counted = first | ((ev["type"] == top) & ev["type"].isin(self.per_piece))
+        best = ev[counted]
+        dup = ev[~counted]
         work_txt = np.where(best["work"].notna() & (best["work"] != ""),
                             "（" + best["work"].fillna("").astype(str) + "）", "")
         texts = best["lvl"] + "：" + _describe(best) + work_txt + "，得" + best["pts"].map(fmt) + "分"
@@ -137,7 +156,8 @@ class HighestPerWork(Rule):
         points = best.groupby("unit_id")["pts"].sum().reindex(ctx.unit_ids).fillna(0.0)
         points, cap_l = cap_lines(points, self.cap, self.what)
         lines = concat_lines([lines, cap_l])
-        n = best.groupby("unit_id").size().reindex(ctx.unit_ids).fillna(0).astype(int)
+        works = best.drop_duplicates(["unit_id", "work_key"])
+        n = works.groupby("unit_id").size().reindex(ctx.unit_ids).fillna(0).astype(int)
         inputs = pd.Series(np.where(n > 0, "计分工作" + n.astype(str) + "项", "无计分事项"),
                            index=ctx.unit_ids)
         return RuleResult("zero", points, lines, inputs)

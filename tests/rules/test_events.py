@@ -277,3 +277,52 @@ def test_veto_flags_with_effects_and_no_points():
     assert f.at["c", "ref"] == "events.csv:4"
     assert list(r.inputs) == ["否决情形1项", "否决情形1项", "否决情形1项", "无否决情形"]
     assert deltas(r, "a") == [0.0]
+
+
+# -- highest_per_work with per_piece: anfu 特色影响力 第4项 (every article counts) -----------
+
+ANFU_4 = {
+    "cap": None, "what": "改革特色影响力", "per_piece": ["anfu_bulletin", "county_website"],
+    "levels": {
+        "publication_provincial": {"name": "经验材料在《江西改革动态》单篇刊发", "points": 15},
+        "anfu_bulletin": {"name": "经验材料在《安福改革动态》单篇刊发", "points": 5},
+        "county_website": {"name": "经验材料在县政府门户网站改革专栏单篇刊发", "points": 1},
+    },
+}
+
+
+def test_per_piece_every_article_of_a_work_counts_at_its_highest_level():
+    ev = events([
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第一篇"},
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第二篇"},
+        {"unit_id": "a", "type": "county_website", "work": "w1", "description": "网站"},
+        {"unit_id": "b", "type": "anfu_bulletin", "work": "w2", "description": "动态"},
+        {"unit_id": "b", "type": "anfu_bulletin", "work": "w2", "description": "动态二"},
+        {"unit_id": "b", "type": "publication_provincial", "work": "w2", "description": "省刊"},
+        {"unit_id": "c", "type": "county_website", "work": "w3", "description": "一"},
+        {"unit_id": "c", "type": "county_website", "work": "w3", "description": "二"},
+        {"unit_id": "c", "type": "county_website", "work": "w3", "description": "三"},
+    ])
+    r = run_rule("highest_per_work", ANFU_4, ctx(["a", "b", "c"], 20, event_frame=ev))
+    # a: 2 × 5 = 10 beats 1; b: 15 beats 2 × 5; c: 3 × 1
+    assert pts(r) == {"a": 10.0, "b": 15.0, "c": 3.0}
+    assert sorted(deltas(r, "a")) == [0.0, 5.0, 5.0]
+    assert r.inputs["a"] == "计分工作1项"
+
+
+def test_per_piece_off_counts_a_work_once():
+    ev = events([
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第一篇"},
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第二篇"},
+    ])
+    once = {**ANFU_4, "per_piece": []}
+    assert pts(run_rule("highest_per_work", once, ctx(["a"], 20, event_frame=ev))) == {"a": 5.0}
+
+
+def test_per_piece_names_known_levels():
+    import pytest
+    from pydantic import ValidationError
+
+    from kaohe.rules import REGISTRY
+    with pytest.raises(ValidationError):
+        REGISTRY["highest_per_work"].model_validate({**ANFU_4, "per_piece": ["nope"]})
