@@ -135,8 +135,15 @@ class RankingSpec(Model):
     ours: str = ""
 
 
+TiesAtLine = Literal["all", "none"]
+
+
 class AdvancedSpec(Model):
-    """Advanced units (先进): the top N or top share of each group."""
+    """Advanced units (先进): the top N or top share of each group.
+
+    ``ties``: units tied at the line (the Nth place) are ``all`` on the list (it may be
+    longer than N) or ``none`` of them (shorter). The documents do not say; the default
+    reads a tie in the units' favour: all of them."""
 
     kinds: list[str] = []  # unit kinds this list is drawn from; empty = all
     top_n: int | None = Field(default=None, ge=0)
@@ -145,6 +152,7 @@ class AdvancedSpec(Model):
     within: list[str] = []
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     min_total: float | None = None
+    ties: TiesAtLine = "all"
     name: str = "先进"
     ours: str = ""
 
@@ -157,11 +165,18 @@ class AdvancedSpec(Model):
 
 
 class WarningSpec(Model):
+    """Warned units (警示): below a total, or the bottom share of each group.
+
+    ``ties``: units tied at the bottom-share line are ``all`` warned (the list may be longer)
+    or ``none`` of them (shorter). The documents do not say; the default reads a tie in the
+    units' favour: none of them."""
+
     kinds: list[str] = []
     below: float | None = None
     bottom_share: float | None = Field(default=None, ge=0, le=1)
     within: list[str] = []
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    ties: TiesAtLine = "none"
     name: str = "警示"
     ours: str = ""
 
