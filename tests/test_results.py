@@ -168,7 +168,8 @@ def test_weighted_node_shares_a_missing_components_weight():
 # -- vetoes ------------------------------------------------------------------------------
 
 VETO = {"id": "veto", "name": "一票否决", "points": 0, "rule": {"kind": "veto", "cases": {
-    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade"},
+    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade",
+                           "says": "一票否决，直接评为最后一个等次"},  # changshou 八
     "held_to_account": {"name": "有关责任人受到责任追究", "effect": "no_advanced"},
     "fraud": {"name": "弄虚作假", "effect": "zero"}}}}
 

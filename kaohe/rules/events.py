@@ -226,13 +226,23 @@ class CreditsFindings(Rule):
 # -- 12. veto (一票否决) -------------------------------------------------------------
 
 VetoEffect = Literal["last_grade", "no_advanced", "zero"]
-EFFECT_ZH = {"last_grade": "一票否决，直接评为最后一个等次", "no_advanced": "不得评为先进",
+# what an effect is, as a label (report tables)
+EFFECT_ZH = {"last_grade": "一票否决，评为最后一个等次", "no_advanced": "不得评为先进",
              "zero": "一票否决，考核得分计为0分"}
+# a reason's words for an effect the document does not spell out: the rubric's choice, named
+# as the 评分细则's (only the document's own words stand alone: ``VetoCase.says``)
+EFFECT_BY_RUBRIC = {"last_grade": "一票否决，按评分细则评为最后一个等次",
+                    "no_advanced": "不得评为先进",
+                    "zero": "一票否决，按评分细则考核得分计为0分"}
 
 
 class VetoCase(Params):
+    """One case of 一票否决. ``says``: the document's own words for what follows (quoted in
+    the reason); without it the reason names the effect as the 评分细则's."""
+
     name: str
     effect: VetoEffect = "last_grade"
+    says: str = ""
 
 
 @register
@@ -256,7 +266,9 @@ class Veto(Rule):
         ev = ctx.events
         name = ev["type"].map({k: v.name for k, v in self.cases.items()})
         effect = ev["type"].map({k: v.effect for k, v in self.cases.items()})
-        text = name + "：" + _describe(ev) + "，" + effect.map(EFFECT_ZH)
+        says = ev["type"].map({k: v.says or EFFECT_BY_RUBRIC[v.effect]
+                               for k, v in self.cases.items()})
+        text = name + "：" + _describe(ev) + "，" + says
         flags = pd.DataFrame({"unit_id": ev["unit_id"].to_numpy(), "effect": effect.to_numpy(),
                               "text": text.to_numpy(), "ref": ev["ref"].to_numpy()})[FLAG_COLUMNS]
         lines = lines_frame(ev["unit_id"].to_numpy(), 0.0, text.to_numpy(), ev["ref"].to_numpy())

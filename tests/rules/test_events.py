@@ -255,7 +255,9 @@ def test_credits_several_findings_in_one_round_add_up():
 # -- veto ----------------------------------------------------------------------------
 
 VETO = {"cases": {
-    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade"},
+    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade",
+                           "says": "一票否决，直接评为最后一个等次"},  # changshou 八: its words
+    "criticism": {"name": "受到通报批评", "effect": "last_grade"},  # 七（二）: no words for it
     "held_to_account": {"name": "领导班子有关责任人受到责任追究", "effect": "no_advanced"},
     "fraud": {"name": "弄虚作假", "effect": "zero"},
 }}
@@ -266,6 +268,7 @@ def test_veto_flags_with_effects_and_no_points():
         {"unit_id": "a", "type": "large_scale_return", "description": "某村出现规模性返贫"},
         {"unit_id": "b", "type": "held_to_account", "description": "副县长被问责"},
         {"unit_id": "c", "type": "fraud", "description": "数字脱贫"},
+        {"unit_id": "d", "type": "criticism", "description": "被市委通报批评"},
     ])
     r = run_rule("veto", VETO, ctx(["a", "b", "c", "d"], 0, event_frame=ev))
     assert pts(r) == {"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}
@@ -273,9 +276,10 @@ def test_veto_flags_with_effects_and_no_points():
     assert f.at["a", "effect"] == "last_grade"
     assert f.at["a", "text"] == "存在规模性返贫：某村出现规模性返贫，一票否决，直接评为最后一个等次"
     assert f.at["b", "text"] == "领导班子有关责任人受到责任追究：副县长被问责，不得评为先进"
-    assert f.at["c", "text"] == "弄虚作假：数字脱贫，一票否决，考核得分计为0分"
+    assert f.at["c", "text"] == "弄虚作假：数字脱贫，一票否决，按评分细则考核得分计为0分"
     assert f.at["c", "ref"] == "events.csv:4"
-    assert list(r.inputs) == ["否决情形1项", "否决情形1项", "否决情形1项", "无否决情形"]
+    assert f.at["d", "text"] == "受到通报批评：被市委通报批评，一票否决，按评分细则评为最后一个等次"
+    assert list(r.inputs) == ["否决情形1项", "否决情形1项", "否决情形1项", "否决情形1项"]
     assert deltas(r, "a") == [0.0]
 
 
