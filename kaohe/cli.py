@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
                        epilog=EPILOG_SCORE, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
     s.add_argument("--out", type=Path, required=True, help="输出目录")
-    s.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+    s.add_argument("--data", type=Path, default=None,
+                   help="数据目录（默认 data/<方案>/<年度>/）；所读分期、往年的数据在其旁按名称查找"
+                        "（如 DIR/../2021-Q1）")
     _add_year_parsers(sub)
     _add_build_parser(sub)
     _add_excel_parsers(sub)
@@ -98,13 +100,18 @@ def cmd_score(args: argparse.Namespace) -> int:
     print(f"读取 {read} 行 = 使用 {read} 行 + 拒绝 0 行（"
           + "，".join(f"{k} {v}" for k, v in rows.items()) + "）")
     _print_notes(result.data.notes)
+    print(f"读取的数据目录：{result.data.directory}")
     if result.earlier:
         years = "、".join(str(e.loaded.rubric.year) for e in result.earlier)
         print(f"往年结果：数据目录无 history.csv，已按 {years} 年度评分细则和数据计算"
-              "（见 history_used.csv）")
+              "（见 history_used.csv）：")
+        for e in result.earlier:
+            print(f"  {e.loaded.rubric.year} 年度：{e.loaded.path}，数据 {e.data.directory}")
     if result.periods:
         stems = "、".join(Path(p.loaded.path).stem for p in result.periods)
-        print(f"分期结果：已先按分期评分细则 {stems} 计分（来源见 provenance.json 的 periods）")
+        print(f"分期结果：已先按分期评分细则 {stems} 计分：")
+        for p in result.periods:
+            print(f"  {Path(p.loaded.path).stem}：{p.loaded.path}，数据 {p.data.directory}")
     if result.draft:
         print("草稿（材料未齐）：" + "；".join(result.returns["lacking"])
               + "。结果仅供核对，不能发布（kaohe status 查看详情）。")

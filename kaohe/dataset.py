@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from . import layout
 from .errors import KaoheError, Problem, display_path
 from .normalize import CellError, ValueSpec, parse_number
 from .rubric import Rubric
@@ -48,10 +49,8 @@ class Dataset:
 
 
 def default_data_dir(params_path: Path | str, rubric: Rubric) -> Path:
-    """``params/<scheme>/<year>.yaml`` → ``data/<scheme>/<year>/`` beside ``params/``."""
-    p = Path(params_path).resolve()
-    root = p.parent.parent.parent
-    return root / "data" / rubric.scheme / p.stem
+    """``params/<scheme>/<year>.yaml`` → ``data/<scheme>/<year>/`` (``kaohe.layout``)."""
+    return layout.default_data_dir(params_path, rubric.scheme)
 
 
 def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) -> pd.DataFrame:
