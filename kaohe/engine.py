@@ -84,7 +84,8 @@ def _na_reasons(rubric: Rubric, data: Dataset, appl: pd.DataFrame) -> pd.DataFra
     for leaf in rubric.scored_leaves():
         off = appl.index[~appl[leaf.id]]
         for u in off:
-            reason, node = "", leaf
+            reason = ""
+            node: Node | None = leaf
             while node is not None and not reason:
                 if (u, node.id) in na.index:
                     reason = f"{na[(u, node.id)]}"

@@ -314,10 +314,10 @@ class UnitIndex:
         for u, n in self.names.items():
             if n == text:
                 return Normalised(u, got.notes)
-        u = self._by_key.get(name_key(text))
-        if u is not None:
-            return Normalised(u, (f"单位名称“{_show(text)}”按“{self.names[u]}”读取"
-                                  f"（{_differences(text, self.names[u])}）",))
+        found = self._by_key.get(name_key(text))
+        if found is not None:
+            return Normalised(found, (f"单位名称“{_show(text)}”按“{self.names[found]}”读取"
+                                      f"（{_differences(text)}）",))
         raise CellError(f"单位“{text}”不在 units.csv 中{self.suggest(text)}")
 
     def by_id(self, value: object) -> Normalised:
@@ -346,7 +346,7 @@ class UnitIndex:
         return "（是否为" + "、".join(f"“{s}”" for s in shown) + "？）"
 
 
-def _differences(written: str, listed: str) -> str:
+def _differences(written: str) -> str:
     """What separates a written name from the listed one, in words."""
     parts = []
     if any(ch.isspace() for ch in written):

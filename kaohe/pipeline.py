@@ -197,13 +197,13 @@ def earlier_runs(place: Place, rubric: Rubric, years: int, cache: dict[str, Run]
     span a gap). For the multi-year flags (``history_years``) and the reports' trend."""
     runs = []
     for back, prior in enumerate(place.earlier(years), start=1):
-        got = _cached(prior, cache)
         year = rubric.year - back
-        if got.loaded.rubric.year != year or got.loaded.rubric.scheme != rubric.scheme:
-            raise KaoheError([Problem(got.loaded.path, "year", "",
+        got = load_rubric(prior.params)  # checked before it is scored (it reads its own past)
+        if got.rubric.year != year or got.rubric.scheme != rubric.scheme:
+            raise KaoheError([Problem(got.path, "year", "",
                                       f"往年评分细则应为“{rubric.scheme}”{year}年度，"
-                                      f"实为“{got.loaded.rubric.scheme}”{got.loaded.rubric.year}年度")])
-        runs.append(got)
+                                      f"实为“{got.rubric.scheme}”{got.rubric.year}年度")])
+        runs.append(_cached(prior, cache))
     return runs
 
 

@@ -136,10 +136,6 @@ class Doc:
         return column in self.totals.columns
 
 
-def _as_doc(x: ReportData | Doc, unit_id: str | None = None) -> Doc:
-    return x if isinstance(x, Doc) else Doc(x, unit_id)
-
-
 # ======================================================================================
 # shared parts
 # ======================================================================================
@@ -237,11 +233,6 @@ def _warning_name(doc: Doc, kind: str | None = None) -> str:
     specs = doc.rubric.results.warning
     specs = specs if kind is None else _specs_for(specs, kind)
     return "、".join(dict.fromkeys(s.name for s in specs)) or "警示"
-
-
-def _rank_text(doc: Doc, u: str) -> str:
-    t = doc.totals
-    return f"{int(t.at[u, 'rank'])}/{int(t.at[u, 'group_size'])}"
 
 
 def _group_title(doc: Doc, group: str) -> str:
@@ -795,7 +786,7 @@ def result(doc: Doc) -> Fragment:
             ("名次", f"第{int(row['rank'])}名", f"{group}共{int(row['group_size'])}个")]
     if doc.has("grade") and isinstance(row["grade"], str) and row["grade"]:
         figs.append(("等次", row["grade"], ""))
-    figs.append(("结果", "；".join(_flag_names(doc, u)) or "—", ""))
+    figs.append(("结果", "；".join(_flag_names(doc, str(u))) or "—", ""))
     boxes = "".join(f'<div class="keyfig"><div class="k">{esc(k)}</div>'
                     f'<div class="v">{esc(v)}</div>'
                     + (f'<div class="n">{esc(n)}</div>' if n else "") + "</div>"

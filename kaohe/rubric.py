@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -61,13 +61,6 @@ class AppliesTo(Model):
     units: list[str] = []
     except_units: list[str] = []
     reason: str = ""
-
-    def admits(self, unit_id: str, kind: str) -> bool:
-        if self.kinds and kind not in self.kinds:
-            return False
-        if self.units and unit_id not in self.units:
-            return False
-        return unit_id not in self.except_units
 
 
 def _rule_union() -> Any:
@@ -249,7 +242,7 @@ class Rubric(Model):
     def walk(self) -> Iterator[tuple[Node, Node | None, int]]:
         """Every indicator with its parent and depth (1 = first level), depth first."""
 
-        def rec(node: Node, parent: Node | None, depth: int):
+        def rec(node: Node, parent: Node | None, depth: int) -> Iterator[tuple[Node, Node | None, int]]:
             yield node, parent, depth
             for child in node.children:
                 yield from rec(child, node, depth + 1)
@@ -311,7 +304,7 @@ def load_rubric(path: Path | str) -> LoadedRubric:
         problems = [Problem(shown, _key_path(_tag_loc(e)), "", _message(e)) for e in errors]
         problems += [Problem(shown, k, "", m) for k, m in _check_the_rest(raw, errors)]
         raise KaoheError(problems) from exc
-    problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric, raw)]
+    problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric)]
     if problems:
         raise KaoheError(problems)
     return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
@@ -331,7 +324,7 @@ def _check_the_rest(raw: dict[str, Any], errors: list[dict[str, Any]]) -> list[t
     except ValidationError:
         return _rule_checks(raw)
     dropped = {_key_path(loc) for loc in rule_locs}  # their problems are reported already
-    return [(k, m) for k, m in check_rubric(rest, raw) if k not in dropped]
+    return [(k, m) for k, m in check_rubric(rest) if k not in dropped]
 
 
 def _rule_checks(raw: dict[str, Any]) -> list[tuple[str, str]]:
@@ -362,7 +355,7 @@ def _rule_checks(raw: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def _without(raw: dict, locs: list[tuple]) -> dict:
+def _without(raw: dict[str, Any], locs: list[tuple[Any, ...]]) -> dict[str, Any]:
     """A deep copy of ``raw`` without the keys at ``locs`` (pydantic error locations)."""
     out = copy.deepcopy(raw)
     for loc in locs:
@@ -392,7 +385,7 @@ def _tag_loc(err: dict[str, Any]) -> tuple[Any, ...]:
     return loc
 
 
-def _key_path(loc: tuple) -> str:
+def _key_path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -418,7 +411,7 @@ _PYDANTIC_ZH = {
 }
 
 
-def _message(err: dict) -> str:
+def _message(err: Mapping[str, Any]) -> str:
     if err["type"] == "union_tag_invalid":
         known = "、".join(sorted(REGISTRY))
         return f"未知的评分规则“{err['ctx']['tag']}”（可用：{known}）"
@@ -432,7 +425,7 @@ def _message(err: dict) -> str:
 # -- cross-checks ---------------------------------------------------------------------
 
 
-def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
+def check_rubric(rubric: Rubric) -> list[tuple[str, str]]:
     """Checks that need the whole rubric: ids, sums, weights, rules, references."""
     problems: list[tuple[str, str]] = []
     kinds = set(rubric.kind_ids())
@@ -565,9 +558,10 @@ def _check_grades(spec: GradeSpec) -> list[tuple[str, str]]:
             out.append(("results.grades.tiers", f"各档比例合计 {total:g}，超过 1"))
     else:
         mins = [t.min for t in spec.tiers[:-1]]
-        if any(m is None for m in mins):
+        given = [m for m in mins if m is not None]
+        if len(given) < len(mins):
             out.append(("results.grades.tiers", "按分数线定等次时，除最后一档外每档须给出 min"))
-        elif mins != sorted(mins, reverse=True):
+        elif given != sorted(given, reverse=True):
             out.append(("results.grades.tiers", "分数线须从高到低排列"))
     return out
 

@@ -157,7 +157,7 @@ def make_rubric(indicators: list[dict], **kw: Any) -> Rubric:
     }
     raw.update(kw)
     rubric = Rubric.model_validate(raw)
-    problems = check_rubric(rubric, raw)
+    problems = check_rubric(rubric)
     assert not problems, problems
     return rubric
 

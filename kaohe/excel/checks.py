@@ -121,7 +121,7 @@ def _indicator(r: _Row, ctx: Context, table: str) -> Node | None:
     if r.row.indicator is not None:
         ind = r.row.indicator
     else:
-        ind = r.read("indicator_id", clean_code)
+        ind = r.read("indicator_id", clean_code)  # type: ignore[assignment]  # text or None
         if ind is None:
             if not r.problems:
                 r.fail("indicator_id", "指标编号不能为空")
@@ -182,6 +182,7 @@ def _observation(r: _Row, ctx: Context) -> dict | None:
                 r.fail("unit_name", f"单位编号 {unit} 对应“{listed}”，名称却是“{written}”：请核对是哪个单位")
     before = len(r.problems)
     item = r.read("item", clean_code)
+    item = None if item is None else str(item)
     if node is not None and rule is not None:
         if level != "unit":
             if item is None:

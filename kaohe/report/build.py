@@ -295,7 +295,7 @@ def _write_page(out: Path, b: _SchemeYearBuild, res: PageResult, failures: list[
     failed = _failed_path(out, res.path)
     b.changed = True
     pdf = out / pdf_path(res.path)
-    if res.ok:
+    if res.ok and res.html is not None:
         files.write_text(target, res.html)
         if res.pdf is not None:
             files.write_bytes(pdf, res.pdf)

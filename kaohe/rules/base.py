@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -178,7 +178,7 @@ R = TypeVar("R", bound=type[Rule])
 
 def register(cls: R) -> R:
     """Register a rule class under its ``kind`` (the name used in rubric files)."""
-    kind = cls.model_fields["kind"].default
+    kind = cls.model_fields["kind"].default  # type: ignore[call-overload]  # (pydantic's class property)
     assert isinstance(kind, str) and cls.title, cls
     REGISTRY[kind] = cls
     return cls
@@ -222,7 +222,7 @@ def empty_lines() -> pd.DataFrame:
                          "text": pd.Series(dtype=object), "ref": pd.Series(dtype=object)})
 
 
-def lines_frame(unit_id, delta, text, ref) -> pd.DataFrame:
+def lines_frame(unit_id: Any, delta: Any, text: Any, ref: Any) -> pd.DataFrame:
     """Build a lines frame from aligned arrays or scalars."""
     df = pd.DataFrame({"unit_id": unit_id, "delta": delta, "text": text, "ref": ref})
     df["delta"] = df["delta"].astype(float)
@@ -244,7 +244,7 @@ def refs_by_unit(df: pd.DataFrame, units: pd.Index) -> pd.Series:
     return joined.reindex(units).fillna("")
 
 
-def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list], str]) -> pd.Series:
+def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list[Any]], str]) -> pd.Series:
     """``values.groupby(keys, sort=False).agg(fn)`` for a function that joins texts.
 
     ``fn`` gets each group's values as a list, in row order; groups come in order of first
@@ -260,7 +260,7 @@ def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list], str]) ->
     return pd.Series(out, index=sizes.index, name=values.name)
 
 
-def _by_group(g, sizes: pd.Series, values: pd.Series) -> tuple[list, list[int], list[int]]:
+def _by_group(g: Any, sizes: pd.Series, values: pd.Series) -> tuple[list[Any], list[int], list[int]]:
     """The values in group order (row order within a group) and each group's slice."""
     codes = g.ngroup().to_numpy()
     vals = values.to_numpy(dtype=object)
@@ -278,7 +278,7 @@ def join_refs(keys: pd.Series, refs: pd.Series) -> pd.Series:
     return _grouped_refs(refs.groupby(keys, sort=False, observed=True), refs)
 
 
-def _grouped_refs(g, refs: pd.Series) -> pd.Series:
+def _grouped_refs(g: Any, refs: pd.Series) -> pd.Series:
     """``g.agg(_join_refs)`` for ``g`` = ``refs`` grouped (an existing groupby is reused).
 
     When every ref is ``file:line`` of one file (the usual case: one input table), the
@@ -307,7 +307,7 @@ def _grouped_refs(g, refs: pd.Series) -> pd.Series:
     return pd.Series(out, index=sizes.index, name=refs.name)
 
 
-def _joined_one_file(refs: list) -> tuple[str, str] | None:
+def _joined_one_file(refs: list[Any]) -> tuple[str, str] | None:
     """("file:" of the first ref, every ref joined by line breaks) when the refs are text
     and the first names a file; the callers then check that all name that same file."""
     if not refs or not isinstance(refs[0], str) or ":" not in refs[0]:
@@ -318,7 +318,7 @@ def _joined_one_file(refs: list) -> tuple[str, str] | None:
         return None
 
 
-def _ref_blocks(refs: list, k: int) -> list[str] | None:
+def _ref_blocks(refs: list[Any], k: int) -> list[str] | None:
     """``_join_refs`` of each run of ``k`` (> 3) refs when every ref is an ASCII "file:line"
     of one file: "file:" + the run's lines joined by ",". Worked on the bytes of one joined
     string, without a string per ref (200,000 refs a leaf in a national year); else None."""
@@ -342,7 +342,7 @@ def _ref_blocks(refs: list, k: int) -> list[str] | None:
     return b[keep].tobytes().decode("ascii").split("\n")
 
 
-def _line_numbers(refs: list) -> tuple[str, list[str]] | None:
+def _line_numbers(refs: list[Any]) -> tuple[str, list[str]] | None:
     """("file:", [line, …]) if every ref is "file:line" with the same file and one colon
     (then ``_join_refs`` of any group is "file:" + its lines); else None."""
     joined = _joined_one_file(refs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -58,7 +59,7 @@ class SelfAssessment(Rule):
         return RuleResult("zero", points, concat_lines([lines, cap_l]), inputs)
 
 
-def self_gaps(self_scores: pd.DataFrame, prior: dict, tolerance: float,
+def self_gaps(self_scores: pd.DataFrame, prior: Mapping[str, RuleResult], tolerance: float,
               over_only: bool) -> pd.DataFrame:
     """Gap per unit × indicator where both a self-score and a verified score exist."""
     rows = []

@@ -475,10 +475,10 @@ def _conversion_rubric(conversion) -> tuple[Rubric, dict]:
 def test_one_conversion_per_kind():
     rubric, raw = _conversion_rubric({"above": 100, "rate": 0.1, "cap": 3, "name": "折算加分"})
     assert [c.name for c in rubric.results.conversion] == ["折算加分"]  # one mapping still works
-    assert check_rubric(rubric, raw) == []
+    assert check_rubric(rubric) == []
     rubric, raw = _conversion_rubric([{"kinds": ["department"], "rate": 0.1, "name": "绩效考评加分"},
                                       {"rate": 0.1, "name": "综合考评加分"}])
-    assert check_rubric(rubric, raw) == [
+    assert check_rubric(rubric) == [
         ("results.conversion[1].kinds", "单位类别“department”已由 conversion[0] 折算，不能重复折算")]
 
 
