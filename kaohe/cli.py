@@ -7,14 +7,17 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import KaoheError
+from .errors import DataError, KaoheError, summary
 from .pipeline import row_accounting, run, write_scores
 from .publication import warnings as publication_warnings
+from .rubric import load_rubric
 
 EPILOG_VALIDATE = """示例：
   kaohe validate params/changshou-rural/2023.yaml
   kaohe validate params/*/*.yaml
-发现问题时逐条列出（文件:行:列: 说明），全部列出后以退出码 1 结束。"""
+  kaohe validate params/changshou-rural/2024.yaml --rubric-only   （编写中的评分细则，不读数据）
+发现问题时逐条列出（文件:行:列: 说明），全部列出后以退出码 1 结束；数据问题较多时先按文件和
+责任单位列出问题数。"""
 
 EPILOG_SCORE = """示例：
   kaohe score params/changshou-rural/2023.yaml --out reports/changshou-rural/2023
@@ -40,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("params", nargs="+", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
     v.add_argument("--data", type=Path, default=None,
                    help="数据目录（默认 data/<方案>/<年度>/；只检查一个评分细则时可用）")
+    v.add_argument("--rubric-only", action="store_true",
+                   help="只检查评分细则本身（不读数据，用于编写新年度的评分细则）")
 
     s = sub.add_parser("score", help="计算得分，写出 totals.csv 和 details.csv",
                        description="按评分细则对全部单位计分，写出结果表。",
@@ -56,7 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+SUMMARY_FROM = 10  # a longer list of data problems starts with counts by file and department
+
+
 def _print_problems(exc: KaoheError) -> None:
+    if isinstance(exc, DataError) and len(exc.problems) >= SUMMARY_FROM:
+        print("问题分布（按文件和责任单位）：", file=sys.stderr)
+        for line in summary(exc.problems):
+            print(f"  {line}", file=sys.stderr)
+        print("逐条列出：", file=sys.stderr)
     for problem in exc.problems:
         print(problem, file=sys.stderr)
     print(f"共发现 {len(exc.problems)} 个问题。", file=sys.stderr)
@@ -66,6 +79,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.data and len(args.params) > 1:
         print("--data 只能与一个评分细则一起使用", file=sys.stderr)
         return 2
+    if args.rubric_only:
+        if args.data:
+            print("--rubric-only 不读数据，不能与 --data 一起使用", file=sys.stderr)
+            return 2
+        return _validate_rubrics(args.params)
     failed = 0
     cache: dict = {}  # each rubric scored once, though later years read earlier ones
     for params in args.params:
@@ -82,6 +100,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
         r = loaded.rubric
         for text in publication_warnings(r.publication, Path(params).parent, r.year):
             print(f"提醒：{loaded.path}: publication: {text}")
+    return 1 if failed else 0
+
+
+def _validate_rubrics(paths: list[Path]) -> int:
+    """Each rubric on its own: keys, values, rules and sums, without its data."""
+    failed = 0
+    for params in paths:
+        try:
+            loaded = load_rubric(params)
+        except KaoheError as exc:
+            _print_problems(exc)
+            failed += 1
+            continue
+        n = len(loaded.rubric.scored_leaves())
+        print(f"通过（仅评分细则）：{loaded.path}（{n} 个计分项目；未检查数据）")
     return 1 if failed else 0
 
 

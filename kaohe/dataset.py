@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from . import layout
-from .errors import KaoheError, Problem, display_path
+from .errors import Code, DataError, KaoheError, Problem, display_path
 from .normalize import CellError, ValueSpec, parse_number
 from .rubric import Rubric
 from .rules import rows
@@ -147,7 +147,7 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str,
                 if str(text[idx]).endswith("%"):
                     msg = (f"应为数字，实为百分数“{text[idx]}”：比率请写成小数（如 0.85），"
                            "或用 kaohe import 按评分细则换算")
-                problems.append(Problem(shown, str(idx + 2), col, msg))
+                problems.append(Problem(shown, str(idx + 2), col, msg, Code.DATA_CELL))
                 num[idx] = np.nan
                 continue
             num[idx] = got.value
@@ -163,7 +163,8 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str,
         low = out[col].str.lower()
         bad = ~low.isin(TRUE | FALSE)
         for idx in out.index[bad]:
-            problems.append(Problem(shown, str(idx + 2), col, f"应为 1/0（是/否），实为“{out[col][idx]}”"))
+            problems.append(Problem(shown, str(idx + 2), col, f"应为 1/0（是/否），实为“{out[col][idx]}”",
+                                    Code.DATA_CELL))
         out[col] = low.isin(TRUE)
     return out, problems
 
@@ -178,7 +179,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     shown = display_path(path)
     if not path.exists():
         if table.required:
-            return None, "", [Problem(shown, "", "", "缺少必需的数据文件")]
+            return None, "", [Problem(shown, "", "", "缺少必需的数据文件", Code.DATA_FILE)]
         return None, "", []
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
@@ -187,7 +188,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
         return None, digest, exc.problems
     expected = columns_of(table.model)
     missing = [c for c in expected if c not in text.columns]
-    problems = [Problem(shown, "1", c, "缺少必需的列") for c in missing]
+    problems = [Problem(shown, "1", c, "缺少必需的列", Code.DATA_FILE) for c in missing]
     if missing:
         return None, digest, problems
     frame, parse_problems = _parse_numbers(text, table, shown, notes)
@@ -212,7 +213,7 @@ def load_dataset(directory: Path | str) -> Dataset:
     directory = Path(directory)
     shown_dir = display_path(directory)
     if not directory.is_dir():
-        raise KaoheError([Problem(shown_dir, "", "", "数据目录不存在")])
+        raise DataError([Problem(shown_dir, "", "", "数据目录不存在", Code.DATA_FILE)])
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     hashes: dict[str, str] = {}
@@ -239,7 +240,7 @@ def load_dataset(directory: Path | str) -> Dataset:
         sample = bool(meta.get("sample", False))
         description = str(meta.get("description", ""))
     if problems:
-        raise KaoheError(problems)
+        raise DataError(problems)
     return Dataset(shown_dir, sample, description, tables, dict(sorted(hashes.items())),
                    tuple(notes))
 
@@ -255,9 +256,10 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
     unit_ids = set(units["unit_id"])
     kinds = set(rubric.kind_ids())
 
-    def at(table: str, ref_row: pd.Series, column: str, msg: str) -> Problem:
+    def at(table: str, ref_row: pd.Series, column: str, msg: str,
+           code: Code = Code.DATA_REFERENCE) -> Problem:
         line = ref_row["ref"].rsplit(":", 1)[1]
-        return Problem(f"{d}/{TABLES[table].file}", line, column, msg)
+        return Problem(f"{d}/{TABLES[table].file}", line, column, msg, code)
 
     for _, row in units[~units["kind"].isin(kinds)].iterrows():  # only the bad rows
         problems.append(at("units", row, "kind",
@@ -358,8 +360,10 @@ def _check_rows(table, df, leaves, reads, unit_ids, item_ids, at) -> list[Proble
             refused[offset[bad.index].to_numpy()] = True
             texts = (refusal.message if isinstance(refusal.message, pd.Series)
                      else pd.Series(refusal.message, index=range(len(bad))))
+            dept = leaf.department
             for (_, row), text in zip(bad.iterrows(), texts, strict=True):
-                problems.append(at(table, row, refusal.column, text))
+                problems.append(replace(at(table, row, refusal.column, text),
+                                        code=refusal.code, department=dept))
     unit = ok["unit_id"]
     listed = unit.isna() | unit.isin(unit_ids)
     for _, row in ok[~listed.to_numpy() & ~refused].iterrows():

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
-from .errors import KaoheError, Problem
+from .errors import Code, DataError, Problem
 from .rubric import Node, Rubric
 from .rules import LeafContext, PeriodTotals, RuleResult
 from .rules.base import EPS, fmt, group_join
@@ -113,7 +113,7 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
     problems = _rows_for_inapplicable(data, appl, {"observations": obs_at, "events": ev_at})
     unscored = _missing_periods(rubric, periods, rubric_file)
     if unscored:  # the leaves that read them cannot run at all
-        raise KaoheError(problems + unscored)
+        raise DataError(problems + unscored)
 
     empty_obs = data.observations.iloc[0:0]
     empty_ev = data.events.iloc[0:0]
@@ -139,11 +139,12 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
                 problems.append(Problem(exc.file or f"{data.directory}/observations.csv", "",
                                         "unit_id",
                                         f"单位“{u}”（{units['name'].get(u, '')}）的指标“{leaf.id} "
-                                        f"{leaf.name}”{exc}"))
+                                        f"{leaf.name}”{exc}", Code.INPUT_MISSING,
+                                        department=leaf.department))
             continue
         results[leaf.id] = res
     if problems:
-        raise KaoheError(problems)
+        raise DataError(problems)
 
     details, lines, flags = _details(rubric, data, appl, results)
     nodes = _aggregate(rubric, appl, results)
@@ -177,7 +178,7 @@ def _missing_periods(rubric: Rubric, periods: Mapping[str, PeriodTotals],
                 problems.append(Problem(rubric_file, f"{leaf.id}.rule.periods", "",
                                         f"指标“{leaf.id} {leaf.name}”需要分期评分细则“{stem}”的结果："
                                         "请用 kaohe score / kaohe.pipeline.run 计分，"
-                                        "以便先计分各分期"))
+                                        "以便先计分各分期", Code.PERIOD_MISSING))
     return problems
 
 
@@ -202,7 +203,7 @@ def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame,
             problems.append(Problem(f"{data.directory}/{file}", row["ref"].rsplit(":", 1)[1],
                                     "indicator_id",
                                     f"指标“{row['indicator_id']}”对单位“{row['unit_id']}”不适用，"
-                                    "但有数据：请删除该行或修改适用范围"))
+                                    "但有数据：请删除该行或修改适用范围", Code.ROW_NOT_READ))
     return problems
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from . import __version__
 from .dataset import Dataset, check_against, load_dataset
 from .engine import Scores, score
-from .errors import KaoheError, Problem
+from .errors import Code, DataError, KaoheError, Problem, RubricError
 from .layout import Place
 from .rubric import LoadedRubric, Rubric, load_rubric
 from .rules import PeriodTotals
@@ -84,7 +84,7 @@ def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[Loaded
     problems = check_against(loaded.rubric, data, loaded.path)
     problems += check_office(loaded.rubric, directory, set(data.units["unit_id"]))
     if problems:
-        raise KaoheError(problems)
+        raise DataError(problems)
     return loaded, data
 
 
@@ -153,11 +153,13 @@ def _period_runs(place: Place, loaded: LoadedRubric, cache: dict[str, Run],
         period = place.beside(stem)
         if not period.params.exists():
             problems.append(Problem(loaded.path, where, "",
-                                    f"分期评分细则“{stem}”不存在（应为 {period.params}）"))
+                                    f"分期评分细则“{stem}”不存在（应为 {period.params}）",
+                                    Code.PERIOD_MISSING))
             continue
         if period.key in stack:
             problems.append(Problem(loaded.path, where, "",
-                                    f"分期评分细则“{stem}”又引用了正在计分的评分细则，形成循环"))
+                                    f"分期评分细则“{stem}”又引用了正在计分的评分细则，形成循环",
+                                    Code.PERIOD_MISSING))
             continue
         got = _cached(period, cache, stack).loaded
         if (got.rubric.scheme, got.rubric.year) != (rubric.scheme, rubric.year) \
@@ -165,11 +167,12 @@ def _period_runs(place: Place, loaded: LoadedRubric, cache: dict[str, Run],
             problems.append(Problem(got.path, "period", "",
                                     f"应为“{rubric.scheme}”{rubric.year}年度的分期评分细则（须有 period），"
                                     f"实为“{got.rubric.scheme}”{got.rubric.year}年度"
-                                    + (f"分期“{got.rubric.period}”" if got.rubric.period else "，无 period")))
+                                    + (f"分期“{got.rubric.period}”" if got.rubric.period else "，无 period"),
+                                    Code.PERIOD_MISSING))
             continue
         runs.append(cache[period.key])
     if problems:
-        raise KaoheError(problems)
+        raise RubricError(problems)
     return runs
 
 
@@ -200,7 +203,7 @@ def earlier_runs(place: Place, rubric: Rubric, years: int, cache: dict[str, Run]
         year = rubric.year - back
         got = load_rubric(prior.params)  # checked before it is scored (it reads its own past)
         if got.rubric.year != year or got.rubric.scheme != rubric.scheme:
-            raise KaoheError([Problem(got.path, "year", "",
+            raise RubricError([Problem(got.path, "year", "",
                                       f"往年评分细则应为“{rubric.scheme}”{year}年度，"
                                       f"实为“{got.rubric.scheme}”{got.rubric.year}年度")])
         runs.append(_cached(prior, cache))

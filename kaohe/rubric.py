@@ -25,9 +25,10 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import KaoheError, Problem, display_path
+from .errors import Code, KaoheError, Problem, RubricError, display_path
 from .publication import Publication
 from .rules import REGISTRY, Rule
+from .yamlmarks import key_marks, mark_of, parse_key_path
 
 TOLERANCE = 1e-6
 # libyaml's safe loader when PyYAML was built with it (the same documents, ten times faster);
@@ -288,26 +289,46 @@ def load_rubric(path: Path | str) -> LoadedRubric:
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
-        raise KaoheError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}")]) from exc
+        raise RubricError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}",
+                                   Code.RUBRIC_UNREADABLE)]) from exc
     try:
-        raw = yaml.load(raw_bytes.decode("utf-8-sig"), Loader=_YAML_LOADER)
+        text = raw_bytes.decode("utf-8-sig")
+        raw = yaml.load(text, Loader=_YAML_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = str(mark.line + 1) if mark is not None else ""
-        raise KaoheError([Problem(shown, where, "", f"YAML 格式错误：{exc}")]) from exc
+        raise RubricError([Problem(shown, where, "", f"YAML 格式错误：{exc}",
+                                   Code.RUBRIC_UNREADABLE)]) from exc
     if not isinstance(raw, dict):
-        raise KaoheError([Problem(shown, "", "", "评分细则文件应为一个 YAML 映射（键: 值）")])
+        raise RubricError([Problem(shown, "", "", "评分细则文件应为一个 YAML 映射（键: 值）",
+                                   Code.RUBRIC_UNREADABLE)])
     try:
         rubric = Rubric.model_validate(raw)
     except ValidationError as exc:
         errors = [{**e, "loc": _plain_loc(e["loc"])} for e in exc.errors()]
-        problems = [Problem(shown, _key_path(_tag_loc(e)), "", _message(e)) for e in errors]
-        problems += [Problem(shown, k, "", m) for k, m in _check_the_rest(raw, errors)]
-        raise KaoheError(problems) from exc
-    problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric)]
-    if problems:
-        raise KaoheError(problems)
+        found = [(_key_path(_tag_loc(e)), _message(e), _code(e)) for e in errors]
+        found += [(k, m, Code.RUBRIC_INCONSISTENT) for k, m in _check_the_rest(raw, errors)]
+        raise RubricError(_located(shown, text, found)) from exc
+    found = [(key, msg, Code.RUBRIC_INCONSISTENT) for key, msg in check_rubric(rubric)]
+    if found:
+        raise RubricError(_located(shown, text, found))
     return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _code(err: Mapping[str, Any]) -> Code:
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return Code.RUBRIC_UNKNOWN_RULE
+    return Code.RUBRIC_INVALID
+
+
+def _located(shown: str, text: str, found: list[tuple[str, str, Code]]) -> list[Problem]:
+    """Problems at key paths, each with the line and column of its key in the file."""
+    marks = key_marks(text)
+    out = []
+    for key, message, code in found:
+        line, col = mark_of(marks, parse_key_path(key))
+        out.append(Problem(shown, key, "", message, code, line, col))
+    return out
 
 
 def _check_the_rest(raw: dict[str, Any], errors: list[dict[str, Any]]) -> list[tuple[str, str]]:

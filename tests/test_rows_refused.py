@@ -71,3 +71,17 @@ def test_import_refuses_the_same_row(case, tmp_path, monkeypatch, capsys):
     assert [(p["file"], p["row"], p["column"]) for p in problems(out.err)] == [
         ("sent.csv", "2", column)], out.err
     assert accounting(out.out) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_refusal_is_a_data_error_coded_row_not_read(case, tmp_path):
+    from kaohe.errors import Code, DataError
+    from kaohe.pipeline import load
+
+    scheme, year, row, column = CASES[case]
+    params, data = workspace(tmp_path, scheme, year)
+    with (data / "observations.csv").open("a", encoding="utf-8") as f:
+        f.write(",".join(str(row.get(c, "")) for c in HEADER) + "\n")
+    with pytest.raises(DataError) as exc:
+        load(params, data)
+    assert [(p.column, p.code) for p in exc.value.problems] == [(column, Code.ROW_NOT_READ)]

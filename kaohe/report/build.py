@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import KaoheError, Problem, display_path
+from ..errors import BuildError, KaoheError, Problem, display_path
 from ..pipeline import Run
 from ..rubric import Rubric, load_rubric
 from . import files, index, keys
@@ -176,7 +176,7 @@ def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | No
     index.write(out / TOP_INDEX, index.top_page(out))
     result.failed = len({p.file for p in failures})
     if failures:
-        raise KaoheError(failures)
+        raise BuildError(failures)
     return result
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import Code
 from ..normalize import CellError, parse_number
 from .base import Rule
 
@@ -31,6 +32,7 @@ class Refusal:
     rows: np.ndarray  # positions
     column: str
     message: str | pd.Series  # one text for all, or one per row (aligned with ``rows``)
+    code: Code = Code.ROW_NOT_READ
 
 
 def wrong_item(indicator: str, allowed: frozenset[str], item: object) -> str | None:
@@ -125,7 +127,7 @@ def _values(indicator: str, rule: Rule, rows: pd.DataFrame, max_points: float,
                 texts.append(f"指标“{indicator}”：取值不符")
             except CellError as exc:
                 texts.append(f"指标“{indicator}”：{exc}")
-        yield Refusal(hit, "value", pd.Series(texts))
+        yield Refusal(hit, "value", pd.Series(texts), Code.VALUE_OUT_OF_RANGE)
 
 
 def event_refusals(indicator: str, rule: Rule, rows: pd.DataFrame) -> Iterator[Refusal]:
