@@ -1,6 +1,8 @@
 """What every rule receives and returns, and the registry that maps YAML names to rules.
 
-A rule is a pure function ``(params, ctx) -> RuleResult``. It sees only the frames of its
+A rule kind is one class (``Rule``): its fields are its parameters, ``score(ctx)`` is pure
+(``LeafContext`` in, ``RuleResult`` out), and it answers what rows it reads and its words for
+templates. ``score`` sees only the frames of its
 own indicator, and it explains itself: every point gained or lost is a *line* with a signed
 ``delta``, a Chinese sentence and a reference to the input row (``observations.csv:12``).
 The invariant ``points == start + sum(delta)`` holds per unit, where ``start`` is the
