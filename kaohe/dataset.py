@@ -276,11 +276,10 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
                     problems.append(Problem(rubric_file, f"{node.id}.applies_to", "",
                                             f"单位“{u}”不在 units.csv 中"))
     for leaf in rubric.scored_leaves():
-        for a, b in getattr(leaf.rule, "proxy", {}).items():
-            for u in (a, b):
-                if u not in unit_ids:
-                    problems.append(Problem(rubric_file, f"{leaf.id}.rule.proxy", "",
-                                            f"单位“{u}”不在 units.csv 中"))
+        for u in leaf.rule.units_named() if leaf.rule else []:
+            if u not in unit_ids:
+                problems.append(Problem(rubric_file, f"{leaf.id}.rule", "",
+                                        f"单位“{u}”不在 units.csv 中", Code.DATA_REFERENCE))
 
     leaves = {n.id: n for n in rubric.scored_leaves()}
     all_ids = {n.id for n, _, _ in rubric.walk()} | set(leaves)

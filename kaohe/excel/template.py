@@ -194,7 +194,7 @@ def _data_rows(leaves: Sequence[Node], data: Dataset,
     for leaf in leaves:
         rule = _rule(leaf)
         if rule.row_level() != "unit":  # rows about reform items: one per item held
-            held = set(roles.loc[roles["role"].isin(list(getattr(rule, "roles", ()))), "item_id"])
+            held = set(roles.loc[roles["role"].isin(list(rule.item_roles())), "item_id"])
             for item_id, name in zip(items["item_id"], items["name"], strict=True):
                 if item_id in held:
                     out.append((leaf, None, "", item_id, name))

@@ -108,6 +108,15 @@ class Rule(Params):
         makes impossible is refused (a negative count, a score above full marks …)."""
         return ValueSpec()
 
+    def units_named(self) -> list[str]:
+        """Unit ids the parameters name (checked against units.csv)."""
+        return []
+
+    def item_roles(self) -> frozenset[str]:
+        """For rules that read item rows: the roles (item_roles.csv) whose items get a row in
+        a template."""
+        return frozenset()
+
     def refused_units(self) -> dict[str, str]:
         """Units whose own rows the rule does not read, with why (a unit that takes another
         unit's result)."""

@@ -211,6 +211,9 @@ class ClassDeduction(Rule):
     def row_level(self) -> RowLevel:
         return "both"
 
+    def item_roles(self) -> frozenset[str]:
+        return frozenset(self.roles)
+
     def value_spec(self, max_points: float, item: str | None) -> ValueSpec:
         return ValueSpec("达标情况", choices=ZERO_ONE)
 

@@ -397,6 +397,9 @@ class Component(Rule):
     def value_spec(self, max_points: float, item: str | None) -> ValueSpec:
         return ValueSpec(f"{self.what}（{fmt(self.scale)}分制）", 0.0, float(self.scale))
 
+    def units_named(self) -> list[str]:
+        return [u for pair in self.proxy.items() for u in pair]
+
     def refused_units(self) -> dict[str, str]:
         return {unit: f"本单位的{self.what}按单位“{other}”的结果执行（评分细则 proxy），"
                       "本单位自己的结果不参与计分：请删除该行"

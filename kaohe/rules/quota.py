@@ -81,6 +81,9 @@ class QuotaGrade(Rule):
     def row_level(self) -> RowLevel:
         return "unit" if self.over == "units" else "item"
 
+    def item_roles(self) -> frozenset[str]:
+        return frozenset(self.roles)
+
     def value_spec(self, max_points: float, item: str | None) -> ValueSpec:
         return ValueSpec("测评得分", 0.0)
 

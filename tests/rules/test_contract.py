@@ -154,3 +154,11 @@ def test_refusals_are_vectorised_over_many_rows():
                           "item": None, "value": 5.0, "ref": "observations.csv:2"})
     got = refused(observation_refusals("x", rule, frame, MAX, set()))
     assert len(got) == n // 1000
+
+
+def test_units_named_and_item_roles():
+    proxy = REGISTRY["component"].model_validate({"proxy": {"jingkai": "lizhou"}})
+    assert proxy.units_named() == ["jingkai", "lizhou"]
+    for kind in REGISTRY:
+        rule = rule_of(kind)
+        assert bool(rule.item_roles()) == (rule.row_level() != "unit"), kind
