@@ -63,6 +63,14 @@ class AppliesTo(Model):
     except_units: list[str] = []
     reason: str = ""
 
+    def admits(self, unit_id: str, kind: str) -> bool:
+        """Whether a unit of ``kind`` is in scope (the sample-data generators ask)."""
+        if self.kinds and kind not in self.kinds:
+            return False
+        if self.units and unit_id not in self.units:
+            return False
+        return unit_id not in self.except_units
+
 
 def _rule_union() -> Any:
     """The rubric's ``rule``: one of the registered rule classes, chosen by ``kind``."""
