@@ -146,7 +146,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         for p in result.periods:
             print(f"  {Path(p.loaded.path).stem}：{p.loaded.path}，数据 {p.data.directory}")
     if result.draft:
-        print("草稿（材料未齐）：" + "；".join(result.returns["lacking"])
+        print("草稿（材料未齐）：" + "；".join((result.returns or {})["lacking"])
               + "。结果仅供核对，不能发布（kaohe status 查看详情）。")
     if result.data.sample:
         print("注意：本数据为示例数据，非真实考核数据。")

@@ -80,7 +80,8 @@ def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[Loaded
     from .office.tables import check_office
 
     loaded = load_rubric(params)
-    data = load_dataset(Place.of(params, loaded.rubric.scheme, data_dir).data)
+    directory = Place.of(params, loaded.rubric.scheme, data_dir).data
+    data = load_dataset(directory)
     problems = check_against(loaded.rubric, data, loaded.path)
     problems += check_office(loaded.rubric, directory, set(data.units["unit_id"]))
     if problems:
@@ -127,8 +128,7 @@ def _run(place: Place, cache: dict[str, Run], stack: tuple[str, ...] = ()) -> Ru
     scores = score(loaded.rubric, data, loaded.path, period_totals(periods))
     from .office.returns import status
 
-    directory = Path(data_dir) if data_dir else default_data_dir(params, loaded.rubric)
-    returns = status(loaded.rubric, directory).as_provenance()
+    returns = status(loaded.rubric, place.data).as_provenance()
     return Run(loaded, data, scores, earlier, periods, returns)
 
 

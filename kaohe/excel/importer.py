@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..dataset import default_data_dir, read_csv_text, read_table
 from ..errors import KaoheError, Problem, display_path
-from ..rubric import load_rubric
+from ..rubric import LoadedRubric, load_rubric
 from ..schemas import TABLES, columns_of
 from .checks import Clean, check_row, context, duplicates
 from .reader import IMPORTABLE, read_files

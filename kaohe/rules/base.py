@@ -58,6 +58,8 @@ class Rule(Params):
     # False for a rule that decides an outcome instead of scoring (一票否决): its leaf carries
     # no points and is left out of point columns and sums
     carries_points: ClassVar[bool] = True
+    # True when no rows at all is a valid return (nothing happened: no event, no deduction)
+    rows_optional: ClassVar[bool] = False
 
     def score(self, ctx: LeafContext) -> RuleResult:
         """Points, reasons and inputs of every applicable unit."""

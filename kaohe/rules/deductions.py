@@ -49,6 +49,7 @@ class Deductions(Rule):
     kind: Literal["deductions"] = "deductions"
     title: ClassVar[str] = "按次扣分，扣完为止"
     reads: ClassVar[Reads] = "observations"
+    rows_optional: ClassVar[bool] = True
 
     kinds: list[DeductionKind]
     floor: bool = True
@@ -115,6 +116,7 @@ class RequiredCount(Rule):
     kind: Literal["required_count"] = "required_count"
     title: ClassVar[str] = "规定次数，少一次扣分"
     reads: ClassVar[Reads] = "observations"
+    rows_optional: ClassVar[bool] = True
 
     what: str  # e.g. "报送改革工作信息"
     required: float = Field(gt=0)
@@ -202,6 +204,7 @@ class ClassDeduction(Rule):
     kind: Literal["class_deduction"] = "class_deduction"
     title: ClassVar[str] = "未达年度目标按事项类别扣分"
     reads: ClassVar[Reads] = "observations"
+    rows_optional: ClassVar[bool] = True
 
     costs: dict[str, float]  # class -> points per unmet item
     roles: list[str] = ["lead"]

@@ -47,6 +47,7 @@ class LevelPoints(Rule):
     kind: Literal["level_points"] = "level_points"
     title: ClassVar[str] = "按级别计分（封顶）"
     reads: ClassVar[Reads] = "events"
+    rows_optional: ClassVar[bool] = True
 
     levels: dict[str, Level]
     cap: float | None = Field(default=None, ge=0)
@@ -103,6 +104,7 @@ class HighestPerWork(Rule):
     kind: Literal["highest_per_work"] = "highest_per_work"
     title: ClassVar[str] = "同一工作就高计分，不同工作累加"
     reads: ClassVar[Reads] = "events"
+    rows_optional: ClassVar[bool] = True
 
     levels: dict[str, Level]
     cap: float | None = Field(default=None, ge=0)
@@ -180,6 +182,7 @@ class CreditsFindings(Rule):
     kind: Literal["credits_findings"] = "credits_findings"
     title: ClassVar[str] = "迎检赋分，发现问题取消并扣分"
     reads: ClassVar[Reads] = "events"
+    rows_optional: ClassVar[bool] = True
 
     rounds: dict[str, Round]
     lost_by: str = "上级"  # whose points were lost, e.g. "长寿区"
@@ -252,6 +255,7 @@ class Veto(Rule):
     kind: Literal["veto"] = "veto"
     title: ClassVar[str] = "一票否决"
     reads: ClassVar[Reads] = "events"
+    rows_optional: ClassVar[bool] = True
     carries_points: ClassVar[bool] = False
 
     cases: dict[str, VetoCase]
