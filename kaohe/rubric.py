@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import Code, KaoheError, Problem, RubricError, display_path
+from .errors import Code, Problem, RubricError, display_path
 from .publication import Publication
 from .rules import REGISTRY, Rule
 from .yamlmarks import key_marks, mark_of, parse_key_path
