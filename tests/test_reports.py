@@ -177,7 +177,7 @@ def test_vetoes_list_the_case_and_its_data_row(data):
     html = present.vetoes(present.bulletin(data)).html
     assert "云台镇" in html and "防止返贫致贫成效" in html
     assert VETO_ROW not in html and "见该单位反馈报告附表" in html  # rows are in its report
-    assert "一票否决，直接评为最后一个等次" in html
+    assert "一票否决，按评分细则评为最后一个等次" in html
 
 
 def test_honours_list_the_advanced_units(data):
