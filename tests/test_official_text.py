@@ -25,7 +25,7 @@ class _Text(HTMLParser):
         self.skip = 0
         self.parts: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag, attrs):  # noqa: ARG002 (HTMLParser signature)
         if tag in ("style", "script", "svg"):
             self.skip += 1
 
