@@ -29,7 +29,7 @@ def out(tmp_path_factory) -> Path:
     """One scheme-year with two unit reports, PDFs and Word documents."""
     out = tmp_path_factory.mktemp("print")
     result = build([ROOT / "params" / SCHEME / f"{YEAR}.yaml"], out, units=UNITS, jobs=1)
-    assert (result.rendered, result.failed) == (len(UNITS) + 1, 0)
+    assert (result.rendered, result.failed) == (len(UNITS) + 2, 0)  # bulletin, internal page, units
     return out
 
 
@@ -158,7 +158,7 @@ def test_rubric_attachment(out):
 
 def test_rebuild_keeps_pdfs_and_rewrites_them_when_removed(out):
     again = build([ROOT / "params" / SCHEME / f"{YEAR}.yaml"], out, units=UNITS, jobs=1)
-    assert (again.rendered, again.kept) == (0, len(UNITS) + 1)
+    assert (again.rendered, again.kept) == (0, len(UNITS) + 2)
     pdf = out / SCHEME / YEAR / "units" / f"{UNITS[0]}.pdf"
     before = pdf.read_bytes()
     pdf.unlink()
