@@ -220,8 +220,10 @@ class PdfRenderer:
 
         spec = resources.get("print") or {}
         doc = lhtml.document_fromstring(page_html)
-        for link in doc.findall(".//link[@rel='stylesheet']"):
-            link.getparent().remove(link)  # kaohe.css comes from the package instead
+        # kaohe.css comes from the package instead, below the print stylesheet: a page's own
+        # copy (linked, or inlined in <head>) would be an author style and outrank it
+        for el in [*doc.findall(".//link[@rel='stylesheet']"), *doc.findall(".//head/style")]:
+            el.getparent().remove(el)
         if spec.get("publication") is not None:
             compose_bulletin(doc, spec["publication"])
         elif spec.get("header"):
