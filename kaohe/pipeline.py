@@ -11,12 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .dataset import Dataset, check_against, default_data_dir, load_dataset
+from .dataset import Dataset, check_against, default_data_dir, load_dataset, source_file
 from .engine import Scores, score
 from .errors import KaoheError, Problem
 from .rubric import LoadedRubric, Rubric, load_rubric
 from .rules import PeriodTotals
-from .schemas import TABLES
 
 
 @dataclass(frozen=True)
@@ -63,8 +62,9 @@ class Run:
 
     def history_provenance(self) -> dict:
         """Where the earlier years' results (往年结果) came from: a file, a computation, or none."""
-        if TABLES["history"].file in self.data.hashes:
-            return {"source": TABLES["history"].file}
+        read = source_file("history", self.data.hashes)
+        if read:
+            return {"source": read}
         if not self.earlier:
             return {"source": "none"}
         return {"source": "computed", "runs": [
@@ -115,7 +115,7 @@ def _run(params: Path, data_dir: Path | str | None, cache: dict[str, Run],
     loaded, data = load(params, data_dir)
     periods = tuple(_period_runs(params, loaded, cache, stack + (str(params.resolve()),)))
     earlier: tuple[Run, ...] = ()
-    if TABLES["history"].file not in data.hashes:  # an explicit history.csv wins
+    if not source_file("history", data.hashes):  # an explicit history.csv wins
         earlier = tuple(_earlier_runs(params, loaded.rubric, cache))
         if earlier:
             data = replace(data, tables={**data.tables, "history": history_from_runs(earlier)})
@@ -239,7 +239,7 @@ def row_accounting(data: Dataset) -> dict[str, int]:
     """Rows read per table; a successful run uses them all (nothing is dropped silently).
     Only tables read from files count: a history computed from earlier years is not read."""
     return {name: len(df) for name, df in data.tables.items()
-            if len(df) and TABLES[name].file in data.hashes}
+            if len(df) and source_file(name, data.hashes)}
 
 
 def git_commit() -> str:
