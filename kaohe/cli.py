@@ -19,7 +19,7 @@ EPILOG_SCORE = """示例：
   kaohe score params/changshou-rural/2023.yaml --out reports/changshou-rural/2023
 输出：totals.csv（每个单位的总分、排名、等次）、details.csv（单位×指标的得分与理由）、
 reasons.csv（每一处加分扣分及其来源行）、indicators.csv、flags.csv、self_check.csv、
-results.xlsx（考核结果表：一级指标及其分项的两级表头、得分明细，两位小数）、
+results.xlsx（考核结果表：一级指标及其分项的两级表头、得分明细，两位小数；明细超过 Excel 行数上限时不写）、
 provenance.json（评分细则与数据的哈希、版本、提交）。
 每次都列出行数核对：读取 N 行 = 使用 N 行 + 拒绝 N 行。"""
 
@@ -86,13 +86,19 @@ def cmd_score(args: argparse.Namespace) -> int:
         _print_problems(exc)
         _print_refused_accounting(args.params, args.data, exc.problems)
         return 1
-    write_scores(result, args.out, excel=True)
+    from .excel.results import EXCEL_ROWS, fits
+
+    excel = fits(result.scores.details)
+    write_scores(result, args.out, excel=excel)
     rows = row_accounting(result.data)
     read = sum(rows.values())
     r = result.loaded.rubric
     print(f"{r.title}：{len(result.scores.totals)} 个单位已计分，结果写入 {args.out}")
     print(f"读取 {read} 行 = 使用 {read} 行 + 拒绝 0 行（"
           + "，".join(f"{k} {v}" for k, v in rows.items()) + "）")
+    if not excel:
+        print(f"得分明细 {len(result.scores.details)} 行，超过 Excel 工作表的行数上限"
+              f"（{EXCEL_ROWS} 行），未写 results.xlsx：全部结果见 totals.csv、details.csv 等 CSV 文件")
     _print_notes(result.data.notes)
     if result.earlier:
         years = "、".join(str(e.loaded.rubric.year) for e in result.earlier)
