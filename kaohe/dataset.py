@@ -423,12 +423,12 @@ def load_dataset(directory: Path | str) -> Dataset:
     tables: dict[str, pd.DataFrame] = {}
     hashes: dict[str, str] = {}
     notes: list[Problem] = []
-    for name, table in TABLES.items():
+    for name in TABLES:
         frame, digest, probs = read_table(directory, name, notes)
         problems += probs
         tables[name] = frame if frame is not None else empty_table(name)
         if digest:
-            hashes[table.file] = digest
+            hashes[table_path(directory, name)[0].name] = digest  # CSV or Parquet
     meta_path = directory / "dataset.yaml"
     sample, description = False, ""
     if meta_path.exists():
