@@ -49,7 +49,8 @@ def csv_columns(data: bytes) -> Columns | None:
         data = data[len(BOM):]
     newline = data.find(b"\n")
     header = data if newline < 0 else data[:newline]
-    if not header.strip() or b'"' in header or data.count(b"\r") != data.count(b"\r\n"):
+    if not header.strip() or b'"' in header or (
+            b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     try:
         raw_names = header.rstrip(b"\r").decode("utf-8").split(",")
@@ -117,19 +118,20 @@ def trim(col: pa.Array) -> pa.Array:
     return pc.utf8_trim(col, characters=WHITESPACE)
 
 
-def as_objects(col: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    """(object array, codes, the distinct non-blank values).
+def as_objects(enc: pa.DictionaryArray) -> tuple[np.ndarray, np.ndarray, pa.Array, int]:
+    """(object array, codes, distinct values, the code of a blank cell or -1) of a
+    dictionary-encoded text column (``col.dictionary_encode()``, which runs without Python).
 
     The object array holds Python ``str``, ``None`` where blank: each distinct text is one
     object shared by its cells (a column of six million cells has a few thousand distinct
-    values at most); the codes (-1 for blank) serve the uniqueness checks."""
-    nulled = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
-    enc = nulled.dictionary_encode()
-    uniques = np.empty(len(enc.dictionary) + 1, dtype=object)
-    uniques[:-1] = enc.dictionary.to_pylist()
-    uniques[-1] = None
-    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return uniques[codes], codes, enc.dictionary
+    values at most); the codes index the distinct values, for checks without Python."""
+    values = enc.dictionary.to_pylist()
+    blank = values.index("") if "" in values else -1
+    uniques = np.array(values + [None], dtype=object)
+    if blank >= 0:
+        uniques[blank] = None
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    return uniques[codes], codes, enc.dictionary, blank
 
 
 def as_numbers(col: pa.Array) -> np.ndarray | None:

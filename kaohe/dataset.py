@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,32 +296,39 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
     (``_valid``: no ``isinstance`` per cell, uniqueness on integer codes). When anything
     fails, pandera itself validates the frame and locates each failure, so every message is
     the one the general way gives."""
-    trimmed = [columnar.trim(c) for c in cols.cells]
-    if notes is not None:
-        notes.extend(_trimmed_notes(cols, trimmed, shown))
     problems = _missing_columns(cols.names, table, shown, header)
     if problems:
+        if notes is not None:
+            notes.extend(_trimmed_notes(cols, [columnar.trim(c) for c in cols.cells], shown))
         return None, problems
+    textual = [n not in table.numeric + table.integer + table.boolean for n in cols.names]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's kernels run without the GIL
+        work = [pool.submit(_column_work, c, t) for c, t in zip(cols.cells, textual,
+                                                                 strict=True)]
+        refs = [f"{file}:{i}" for i in cols.rows.tolist()]  # Python, meanwhile
+        done = [w.result() for w in work]
+    trimmed = [d[0] for d in done]
+    if notes is not None:
+        notes.extend(_trimmed_notes(cols, trimmed, shown))
     index = pd.Index(cols.rows - 2)
     frame: dict[str, pd.Series] = {}
-    text: dict[str, tuple[np.ndarray, pa.Array]] = {}  # codes and distinct values
+    text: dict[str, tuple[np.ndarray, pa.Array, int]] = {}  # codes, values, blank's code
     numbers: dict[str, np.ndarray] = {}
     general: dict[str, pd.Series] = {}
-    for name, col in zip(cols.names, trimmed, strict=True):
+    for name, (col, enc, values) in zip(cols.names, done, strict=True):
         if name in table.integer or name in table.boolean:
             general[name] = pd.Series(col.to_pandas().array, index=index)
             continue
         if name in table.numeric:
-            values = columnar.as_numbers(col)
             if values is None:
                 general[name] = pd.Series(col.to_pandas().array, index=index)
                 continue
             frame[name] = pd.Series(values, index=index)
             numbers[name] = values
             continue
-        objects, code, uniques = columnar.as_objects(col)
+        objects, code, uniques, blank = columnar.as_objects(enc)
         frame[name] = pd.Series(objects, index=index, dtype=object)
-        text[name] = (code, uniques)
+        text[name] = (code, uniques, blank)
     parse_problems: list[Problem] = []
     if general:
         parsed, parse_problems = _parse_numbers(pd.DataFrame(general, index=index), table,
@@ -333,12 +341,20 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         unparsed = {(p.row, p.column) for p in parse_problems}
         problems += [p for p in check_frame(out, table, shown)
                      if (p.row, p.column) not in unparsed]
-    out["ref"] = pd.Series([f"{file}:{i}" for i in cols.rows.tolist()], index=index,
-                           dtype=object)
+    out["ref"] = pd.Series(refs, index=index, dtype=object)
     return out.reset_index(drop=True), problems
 
 
-def _valid(table: Table, names: list[str], text: dict[str, tuple[np.ndarray, pa.Array]],
+def _column_work(col: pa.Array, textual: bool):
+    """What pyarrow does for one column, in a worker thread: trim, then encode (text) or
+    cast (numbers); (trimmed, dictionary-encoded or None, numbers or None)."""
+    trimmed = columnar.trim(col)
+    if textual:
+        return trimmed, trimmed.dictionary_encode(), None
+    return trimmed, None, columnar.as_numbers(trimmed)
+
+
+def _valid(table: Table, names: list[str], text: dict[str, tuple[np.ndarray, pa.Array, int]],
            numbers: dict[str, np.ndarray]) -> bool:
     """Whether a table passes its pandera model, checked column by column on the codes of
     its text and on its numbers (no Python per cell). Only the checks the models use are
@@ -350,9 +366,12 @@ def _valid(table: Table, names: list[str], text: dict[str, tuple[np.ndarray, pa.
         return False
     for name, column in schema.columns.items():
         if name in text:
-            code, uniques = text[name]
-            nulls = bool((code < 0).any())
+            code, uniques, blank = text[name]
+            nulls = blank >= 0
             lengths = pc.utf8_length(uniques).to_numpy(zero_copy_only=False)
+            if blank >= 0:
+                lengths = np.delete(lengths, blank)
+                uniques = pc.filter(uniques, pc.not_equal(uniques, ""))
             for check in column.checks:
                 stats = check.statistics
                 if check.name == "str_length" and stats.get("exact_value") is None:
@@ -394,17 +413,21 @@ def _valid(table: Table, names: list[str], text: dict[str, tuple[np.ndarray, pa.
 
 def _duplicated(codes: list[np.ndarray]) -> bool:
     """Whether some row repeats another in these columns (codes, or numbers alone)."""
-    if len(codes) == 1:
+    if len(codes) == 1 and codes[0].dtype.kind == "f":
         return bool(pd.Series(codes[0]).duplicated().any())
     key = np.zeros(len(codes[0]), dtype=np.int64)
     room = 1.0
-    for code in codes:  # one integer per combination (-1, a blank, is a value too)
-        size = int(code.max(initial=-1)) + 2
+    for code in codes:  # one integer per combination of codes
+        size = int(code.max(initial=0)) + 1
         room *= size
         if room >= 2.0**62:
             frame = pd.DataFrame({i: c for i, c in enumerate(codes)})
             return bool(frame.duplicated().any())
-        key = key * size + (code + 1)
+        key = key * size + code
+    if room <= 2**27:  # a bitmap of every combination: no hashing of millions of keys
+        seen = np.zeros(int(room), dtype=bool)
+        seen[key] = True
+        return int(np.count_nonzero(seen)) < len(key)
     return bool(pd.Series(key).duplicated().any())
 
 
