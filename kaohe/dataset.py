@@ -451,7 +451,7 @@ def load_dataset(directory: Path | str) -> Dataset:
         problems += probs
         tables[name] = frame if frame is not None else empty_table(name)
         if digest:
-            hashes[table_path(directory, name)[0].name] = digest  # CSV or Parquet
+            hashes[table_path(directory, TABLES[name])[0].name] = digest  # CSV or Parquet
     meta_path = directory / "dataset.yaml"
     sample, description = False, ""
     if meta_path.exists():
