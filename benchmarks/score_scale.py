@@ -441,11 +441,12 @@ def main(argv: list[str] | None = None) -> int:
             del data
             formats = (["parquet"] if args.parquet else []) + (["csv"] if args.csv else [])
             for fmt in formats:
+                read_dir = data_dir
                 if fmt == "parquet":
-                    data_dir = write_parquet_dir(data_dir, Path(tmp) / "parquet")
-                    size = sum(p.stat().st_size for p in data_dir.iterdir()) / 2**20
+                    read_dir = write_parquet_dir(data_dir, Path(tmp) / "parquet")
+                    size = sum(p.stat().st_size for p in read_dir.iterdir()) / 2**20
                     print(f"Parquet written ({size:,.0f} MiB)")
-                figs = measure_loading(fmt, params, data_dir, Path(tmp) / f"out-{fmt}",
+                figs = measure_loading(fmt, params, read_dir, Path(tmp) / f"out-{fmt}",
                                        args.repeat, rows)
                 figures += figs
                 final.append(_summary(fmt, figs))
