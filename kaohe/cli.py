@@ -7,13 +7,17 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import KaoheError
+from .errors import DataError, KaoheError, summary
 from .pipeline import row_accounting, run, write_scores
+from .publication import warnings as publication_warnings
+from .rubric import load_rubric
 
 EPILOG_VALIDATE = """示例：
   kaohe validate params/changshou-rural/2023.yaml
   kaohe validate params/*/*.yaml
-发现问题时逐条列出（文件:行:列: 说明），全部列出后以退出码 1 结束。"""
+  kaohe validate params/changshou-rural/2024.yaml --rubric-only   （编写中的评分细则，不读数据）
+发现问题时逐条列出（文件:行:列: 说明），全部列出后以退出码 1 结束；数据问题较多时先按文件和
+责任单位列出问题数。"""
 
 EPILOG_SCORE = """示例：
   kaohe score params/changshou-rural/2023.yaml --out reports/changshou-rural/2023
@@ -39,13 +43,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("params", nargs="+", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
     v.add_argument("--data", type=Path, default=None,
                    help="数据目录（默认 data/<方案>/<年度>/；只检查一个评分细则时可用）")
+    v.add_argument("--rubric-only", action="store_true",
+                   help="只检查评分细则本身（不读数据，用于编写新年度的评分细则）")
 
     s = sub.add_parser("score", help="计算得分，写出 totals.csv 和 details.csv",
                        description="按评分细则对全部单位计分，写出结果表。",
                        epilog=EPILOG_SCORE, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
     s.add_argument("--out", type=Path, required=True, help="输出目录")
-    s.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+    s.add_argument("--data", type=Path, default=None,
+                   help="数据目录（默认 data/<方案>/<年度>/）；所读分期、往年的数据在其旁按名称查找"
+                        "（如 DIR/../2021-Q1）")
     _add_year_parsers(sub)
     _add_build_parser(sub)
     _add_excel_parsers(sub)
@@ -53,7 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+SUMMARY_FROM = 10  # a longer list of data problems starts with counts by file and department
+
+
 def _print_problems(exc: KaoheError) -> None:
+    if isinstance(exc, DataError) and len(exc.problems) >= SUMMARY_FROM:
+        print("问题分布（按文件和责任单位）：", file=sys.stderr)
+        for line in summary(exc.problems):
+            print(f"  {line}", file=sys.stderr)
+        print("逐条列出：", file=sys.stderr)
     for problem in exc.problems:
         print(problem, file=sys.stderr)
     print(f"共发现 {len(exc.problems)} 个问题。", file=sys.stderr)
@@ -63,6 +79,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.data and len(args.params) > 1:
         print("--data 只能与一个评分细则一起使用", file=sys.stderr)
         return 2
+    if args.rubric_only:
+        if args.data:
+            print("--rubric-only 不读数据，不能与 --data 一起使用", file=sys.stderr)
+            return 2
+        return _validate_rubrics(args.params)
     failed = 0
     cache: dict = {}  # each rubric scored once, though later years read earlier ones
     for params in args.params:
@@ -76,6 +97,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         rows = "，".join(f"{k} {v} 行" for k, v in row_accounting(data).items())
         print(f"通过：{loaded.path}（{data.directory}：{rows}）")
+        r = loaded.rubric
+        for text in publication_warnings(r.publication, Path(params).parent, r.year):
+            print(f"提醒：{loaded.path}: publication: {text}")
+    return 1 if failed else 0
+
+
+def _validate_rubrics(paths: list[Path]) -> int:
+    """Each rubric on its own: keys, values, rules and sums, without its data."""
+    failed = 0
+    for params in paths:
+        try:
+            loaded = load_rubric(params)
+        except KaoheError as exc:
+            _print_problems(exc)
+            failed += 1
+            continue
+        n = len(loaded.rubric.scored_leaves())
+        print(f"通过（仅评分细则）：{loaded.path}（{n} 个计分项目；未检查数据）")
     return 1 if failed else 0
 
 
@@ -100,15 +139,20 @@ def cmd_score(args: argparse.Namespace) -> int:
         print(f"得分明细 {len(result.scores.details)} 行，超过 Excel 工作表的行数上限"
               f"（{EXCEL_ROWS} 行），未写 results.xlsx：全部结果见 totals.csv、details.csv 等 CSV 文件")
     _print_notes(result.data.notes)
+    print(f"读取的数据目录：{result.data.directory}")
     if result.earlier:
         years = "、".join(str(e.loaded.rubric.year) for e in result.earlier)
         print(f"往年结果：数据目录无 history.csv，已按 {years} 年度评分细则和数据计算"
-              "（见 history_used.csv）")
+              "（见 history_used.csv）：")
+        for e in result.earlier:
+            print(f"  {e.loaded.rubric.year} 年度：{e.loaded.path}，数据 {e.data.directory}")
     if result.periods:
         stems = "、".join(Path(p.loaded.path).stem for p in result.periods)
-        print(f"分期结果：已先按分期评分细则 {stems} 计分（来源见 provenance.json 的 periods）")
+        print(f"分期结果：已先按分期评分细则 {stems} 计分：")
+        for p in result.periods:
+            print(f"  {Path(p.loaded.path).stem}：{p.loaded.path}，数据 {p.data.directory}")
     if result.draft:
-        print("草稿（材料未齐）：" + "；".join(result.returns["lacking"])
+        print("草稿（材料未齐）：" + "；".join((result.returns or {})["lacking"])
               + "。结果仅供核对，不能发布（kaohe status 查看详情）。")
     if result.data.sample:
         print("注意：本数据为示例数据，非真实考核数据。")
@@ -258,7 +302,9 @@ EPILOG_BUILD = """示例：
 增量生成：输入（评分细则、数据、笔记本、kaohe 及依赖版本）未变的报告不重新生成；--force 全部重新生成。
 出错的报告不影响其他报告，出错的笔记本保存在 <方案>/<年度>/failed/ 下，最后列出全部出错项，退出码 1。
 输出：reports/index.html（全部报告）、reports/<方案>/<年度>/index.html、bulletin.html（通报）、
-units/<单位>.html（反馈）、data/（得分表和 provenance.json）、reports/static/kaohe.css。"""
+units/<单位>.html（反馈）、data/（得分表和 provenance.json）、reports/static/kaohe.css；
+打印版：bulletin.pdf（GB/T 9704 公文格式）、units/<单位>.pdf、bulletin.docx（可编辑的通报 Word 稿）、
+rubric.docx 和 rubric.xlsx（考核指标体系附件）。"""
 
 
 def _add_build_parser(sub) -> None:
@@ -286,6 +332,9 @@ def _add_build_parser(sub) -> None:
                    help="Dask 调度器地址，如 tcp://10.0.0.1:8786（各节点须以相同路径访问项目文件）")
     b.add_argument("--batch", type=int, default=None, metavar="N",
                    help="Dask 每个任务生成的报告数（默认 20）")
+    b.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
+                   help="同时生成打印版（PDF，通报按 GB/T 9704 公文格式）、通报 Word 稿和考核指标体系附件"
+                        "（默认生成；--no-pdf 只生成网页）")
     b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="显示进度条（默认仅在终端中显示；否则每 10 秒输出一行进度）")
 
@@ -302,7 +351,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                        jobs=args.jobs, fresh_kernels=args.fresh_kernels,
                        restart_every=args.restart_every, executor=args.executor,
                        scheduler=args.scheduler, batch=args.batch, force=args.force,
-                       progress=args.progress, log=lambda line: print(line, flush=True))
+                       progress=args.progress, pdf=args.pdf,
+                       log=lambda line: print(line, flush=True))
     except KaoheError as exc:
         _print_problems(exc)
         return 1

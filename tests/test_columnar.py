@@ -41,7 +41,7 @@ def both_ways(directory: Path, name: str, monkeypatch) -> tuple[tuple, tuple]:
     notes: list = []
     fast = (*dataset.read_table(directory, name, notes), notes)
     with monkeypatch.context() as m:
-        m.setattr(columnar, "csv_columns", lambda data: None)
+        m.setattr(columnar, "csv_columns", lambda _data: None)
         notes = []
         general = (*dataset.read_table(directory, name, notes), notes)
     return fast, general

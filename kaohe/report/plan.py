@@ -7,7 +7,10 @@ file system, copied or zipped:
     static/kaohe.css                           the one stylesheet every page links
     <scheme>/<key>/index.html                  one scheme-year (key: params file stem)
     <scheme>/<key>/bulletin.html               通报
-    <scheme>/<key>/units/<page>.html           反馈, one per unit
+    <scheme>/<key>/bulletin.pdf                通报 as a GB/T 9704 公文 (print, with the HTML)
+    <scheme>/<key>/bulletin.docx               通报 for editing before 审签 (Word)
+    <scheme>/<key>/rubric.docx, rubric.xlsx    考核指标体系, the rubric as its attachment
+    <scheme>/<key>/units/<page>.html           反馈, one per unit (and <page>.pdf)
     <scheme>/<key>/data/                       score tables and provenance.json
 """
 
@@ -18,6 +21,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 STYLESHEET = PurePosixPath("static/kaohe.css")
 TOP_INDEX = PurePosixPath("index.html")
@@ -30,6 +34,11 @@ def page_name(unit_id: str) -> str:
     if _SAFE.fullmatch(unit_id):
         return unit_id
     return "u-" + hashlib.sha256(unit_id.encode("utf-8")).hexdigest()[:12]
+
+
+def pdf_path(page: str | PurePosixPath) -> PurePosixPath:
+    """A page's print document: ``x.html`` → ``x.pdf``."""
+    return PurePosixPath(page).with_suffix(".pdf")
 
 
 def relative(from_page: PurePosixPath, target: PurePosixPath) -> str:
@@ -61,6 +70,18 @@ class SchemeYear:
     def data(self) -> PurePosixPath:
         return self.root / "data"
 
+    @property
+    def bulletin_docx(self) -> PurePosixPath:
+        return self.root / "bulletin.docx"
+
+    @property
+    def rubric_docx(self) -> PurePosixPath:
+        return self.root / "rubric.docx"
+
+    @property
+    def rubric_xlsx(self) -> PurePosixPath:
+        return self.root / "rubric.xlsx"
+
     def unit_page(self, unit_id: str) -> PurePosixPath:
         return self.root / "units" / f"{page_name(unit_id)}.html"
 
@@ -73,10 +94,10 @@ class Page:
     notebook: str
     path: PurePosixPath  # relative to the output directory
     title: str
-    parameters: dict = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
     crumbs: tuple[tuple[str, str], ...] = ()
 
-    def resources(self) -> dict:
+    def resources(self) -> dict[str, Any]:
         """What the HTML template needs: title, stylesheet link, breadcrumbs."""
         return {"title": self.title, "kind": self.kind,
                 "css": relative(self.path, STYLESHEET),
