@@ -8,7 +8,11 @@ from pathlib import Path
 
 from . import __version__
 from .errors import KaoheError
-from .pipeline import row_accounting, run, write_scores
+from . import outdir
+from .pipeline import OUTPUTS, row_accounting, run, write_scores
+
+# what ``kaohe score`` writes: files of these names in --out are this command's own
+SCORE_OUTPUTS = (*OUTPUTS, "history_used.csv", "results.xlsx", "provenance.json")
 
 EPILOG_VALIDATE = """示例：
   kaohe validate params/changshou-rural/2023.yaml
@@ -86,7 +90,16 @@ def cmd_score(args: argparse.Namespace) -> int:
         _print_problems(exc)
         _print_refused_accounting(args.params, args.data, exc.problems)
         return 1
-    write_scores(result, args.out, excel=True)
+    try:  # one run at a time; every output replaced together, or none
+        with outdir.locked(args.out, "kaohe score"), \
+                outdir.staged(args.out, SCORE_OUTPUTS) as stage:
+            write_scores(result, stage, excel=True)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    except OSError as exc:
+        _print_problems(KaoheError([outdir.os_problem(exc, args.out)]))
+        return 1
     rows = row_accounting(result.data)
     read = sum(rows.values())
     r = result.loaded.rubric
@@ -299,6 +312,9 @@ def cmd_build(args: argparse.Namespace) -> int:
                        progress=args.progress, log=lambda line: print(line, flush=True))
     except KaoheError as exc:
         _print_problems(exc)
+        return 1
+    except OSError as exc:
+        _print_problems(KaoheError([outdir.os_problem(exc, args.out)]))
         return 1
     print(f"共 {result.reports} 份报告（通报 {result.bulletins} 份，单位反馈 {result.units} 份）："
           f"本次生成 {result.rendered} 份，未变沿用 {result.kept} 份；写入 {args.out}，"
@@ -551,7 +567,19 @@ def main(argv: list[str] | None = None) -> int:
                "new-year": cmd_new_year, "robustness": cmd_robustness, "build": cmd_build,
                "template": cmd_template, "import": cmd_import, "status": cmd_status,
                "publish": cmd_publish, "verify": cmd_verify}[args.command]
-    return handler(args)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback from any process
+        print(INTERRUPTED.get(args.command, INTERRUPTED[""]), file=sys.stderr)
+        return 130
+
+
+INTERRUPTED = {
+    "build": "已中断（Ctrl-C）：已生成的报告完整保留，未完成的没有写入；再次运行同一命令即可补齐",
+    "score": "已中断（Ctrl-C）：输出目录未改变",
+    "import": "已中断（Ctrl-C）：数据目录未改变",
+    "": "已中断（Ctrl-C）：未写入任何文件",
+}
 
 
 if __name__ == "__main__":

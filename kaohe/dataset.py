@@ -11,20 +11,21 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .errors import KaoheError, Problem, display_path
+from .readers import csvtext
+from .readers.yamlfile import load_yaml
 from .normalize import CellError, ValueSpec, parse_number, value_spec
 from .rubric import Rubric
 from .rules import REGISTRY
 from .schemas import TABLES, Table, check_frame, columns_of
 
-ENCODINGS = ("utf-8-sig", "gb18030")
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
@@ -60,28 +61,24 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
     Cells are trimmed of blanks at both ends; with ``notes`` given, the trimmed cells are
     reported there (one note per file: a rule applied, never silently)."""
     raw = path.read_bytes()
-    for enc in ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise KaoheError([Problem(shown, "", "", "无法识别文件编码（支持 UTF-8、GB18030）")])
+    text = csvtext.decode_csv(raw, shown)
     if not text.strip():
         raise KaoheError([Problem(shown, "1", "", "文件为空，至少须有表头行")])
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                          skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
+        raise KaoheError([csvtext.parser_problem(exc, shown)]) from exc
     df.columns = [str(c).strip() for c in df.columns]
     try:
         starts = _record_lines(text)
     except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
-        raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
+        raise KaoheError([csvtext.parser_problem(exc, shown)]) from exc
     if len(starts) == len(df) + 1:  # index + 2 = the line a row starts on, as the user sees it
         df.index = pd.Index(starts[1:]) - 2
+    df, dropped = csvtext.tidy(df, raw, shown)
+    if notes is not None:
+        notes.extend(dropped)
     trimmed = df.apply(lambda s: s.str.strip())
     if notes is not None:
         notes.extend(_trimmed_cells(df, trimmed, shown))
@@ -190,7 +187,9 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     missing = [c for c in expected if c not in text.columns]
     problems = [Problem(shown, "1", c, "缺少必需的列") for c in missing]
     if missing:
-        return None, digest, problems
+        why = csvtext.explain_header(path.read_bytes(), list(text.columns), expected, shown)
+        return None, digest, [why] if why else problems
+    problems += csvtext.second_header(text, shown)
     frame, parse_problems = _parse_numbers(text, table, shown, notes)
     frame = _blank_to_na(frame, table)
     problems += parse_problems
@@ -201,6 +200,32 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     frame["ref"] = pd.Series([f"{table.file}:{i + 2}" for i in frame.index],
                              index=frame.index, dtype=object)  # text even when empty
     return frame.reset_index(drop=True), digest, problems
+
+
+# names Windows reserves for devices, with or without an extension (CON, con.txt, COM1 …)
+WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.I)
+
+
+def unit_id_problems(units: pd.DataFrame, shown: str) -> list[Problem]:
+    """Unit ids become file names (report pages, feedback files): two ids differing only by
+    case collide on Windows and macOS, and a device name cannot be a file there."""
+    if units.empty or "unit_id" not in units:
+        return []
+    problems = []
+    ids = units["unit_id"].dropna().astype(str)
+    first: dict[str, tuple[str, str]] = {}
+    for uid, ref in zip(ids, units.loc[ids.index, "ref"], strict=True):
+        line = ref.rsplit(":", 1)[1]
+        if WINDOWS_RESERVED.match(uid):
+            problems.append(Problem(shown, line, "unit_id",
+                                    f"单位编号“{uid}”是 Windows 保留的设备名，不能作文件名：请换一个编号"))
+        low = uid.casefold()
+        if low in first and first[low][0] != uid:
+            problems.append(Problem(shown, line, "unit_id",
+                                    f"单位编号“{uid}”与第{first[low][1]}行的“{first[low][0]}”只差大小写："
+                                    "在 Windows 和 macOS 上会是同一个文件，请换一个编号"))
+        first.setdefault(low, (uid, line))
+    return problems
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -224,16 +249,17 @@ def load_dataset(directory: Path | str) -> Dataset:
         tables[name] = frame if frame is not None else empty_table(name)
         if digest:
             hashes[table.file] = digest
+    problems += unit_id_problems(tables["units"], display_path(directory / TABLES["units"].file))
     meta_path = directory / "dataset.yaml"
     sample, description = False, ""
     if meta_path.exists():
         meta_bytes = meta_path.read_bytes()
         hashes["dataset.yaml"] = hashlib.sha256(meta_bytes).hexdigest()
         try:
-            meta = yaml.safe_load(meta_bytes.decode("utf-8-sig")) or {}
-        except yaml.YAMLError as exc:
+            meta = load_yaml(meta_bytes, display_path(meta_path)).data or {}
+        except KaoheError as exc:
             meta = {}
-            problems.append(Problem(display_path(meta_path), "", "", f"YAML 格式错误：{exc}"))
+            problems += exc.problems
         if not isinstance(meta, dict):
             problems.append(Problem(display_path(meta_path), "", "", "应为 YAML 映射"))
             meta = {}
@@ -402,30 +428,30 @@ def _rows_by(df: pd.DataFrame, column: str):
 def _out_of_range(table, grp: pd.DataFrame, leaf, params, at) -> list[Problem]:
     """Values a leaf's rule cannot hold (``kaohe.normalize.value_spec``): a negative count or
     score, a score above what the rater scores out of, a rate above 1, anything but 1 or 0
-    where the value means met / not met. Refused, never clipped; only bad rows are visited."""
+    where the value means met / not met. Refused, never clipped; only bad rows are visited.
+
+    Linear in the rows: one spec per distinct item, then one vectorised comparison of every
+    row against its item's bounds (a survey has 100,000 distinct items)."""
     problems: list[Problem] = []
     if grp.empty:
         return problems
-    items = grp["item"]
-    distinct = pd.unique(items)
-    for item in distinct:
-        sub = grp if len(distinct) == 1 else grp[
-            items.isna() if item is None or item != item else items == item]
-        spec = value_spec(leaf.rule.kind, params, leaf.max_points, item if item == item else None)
-        v = sub["value"]
-        if spec.choices:
-            bad = ~v.isin(spec.choices)
-        else:
-            bad = pd.Series(False, index=v.index)
-            if spec.lo is not None:
-                bad |= v < spec.lo
-            if spec.hi is not None:
-                bad |= v > spec.hi + 1e-9
-        for _, row in sub[bad].iterrows():
-            try:
-                parse_number(float(row["value"]), spec)
-            except CellError as exc:
-                problems.append(at(table, row, "value", f"指标“{leaf.id}”：{exc}"))
+    codes, uniq = pd.factorize(grp["item"], use_na_sentinel=True)  # blank item → -1
+    specs = [value_spec(leaf.rule.kind, params, leaf.max_points, item) for item in uniq]
+    specs.append(value_spec(leaf.rule.kind, params, leaf.max_points, None))  # codes == -1
+    v = grp["value"].to_numpy(dtype=float, na_value=np.nan)
+    lo = np.array([-np.inf if s.choices or s.lo is None else s.lo for s in specs])[codes]
+    hi = np.array([np.inf if s.choices or s.hi is None else s.hi + 1e-9 for s in specs])[codes]
+    bad = (v < lo) | (v > hi)
+    sets = {tuple(s.choices) for s in specs if s.choices}
+    for choices in sets:  # the few distinct sets of allowed values (1/0 …)
+        rows = np.array([tuple(s.choices or ()) == choices for s in specs])[codes]
+        bad[rows] = ~np.isin(v[rows], choices)
+    for pos in np.flatnonzero(bad):
+        row = grp.iloc[pos]
+        try:
+            parse_number(float(row["value"]), specs[codes[pos]])
+        except CellError as exc:
+            problems.append(at(table, row, "value", f"指标“{leaf.id}”：{exc}"))
     return problems
 
 

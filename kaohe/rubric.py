@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,12 +25,10 @@ from pydantic import (
 )
 
 from .errors import KaoheError, Problem, display_path
+from .readers.yamlfile import YamlDoc, load_yaml
 from .rules import REGISTRY
 
 TOLERANCE = 1e-6
-# libyaml's safe loader when PyYAML was built with it (the same documents, ten times faster);
-# every report notebook loads its rubric, so this is on the path of every report.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Columns of the totals table: first-level and adjustment ids become columns beside them.
 RESERVED_IDS = frozenset({
@@ -42,7 +40,7 @@ RESERVED_IDS = frozenset({
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class UnitKind(Model):
@@ -281,18 +279,15 @@ def load_rubric(path: Path | str) -> LoadedRubric:
         raw_bytes = path.read_bytes()
     except OSError as exc:
         raise KaoheError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}")]) from exc
-    try:
-        raw = yaml.load(raw_bytes.decode("utf-8-sig"), Loader=_YAML_LOADER)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = str(mark.line + 1) if mark is not None else ""
-        raise KaoheError([Problem(shown, where, "", f"YAML 格式错误：{exc}")]) from exc
+    doc = load_yaml(raw_bytes, shown)  # duplicate keys, NaN, tags: refused, located
+    raw = doc.data
     if not isinstance(raw, dict):
         raise KaoheError([Problem(shown, "", "", "评分细则文件应为一个 YAML 映射（键: 值）")])
     try:
         rubric = Rubric.model_validate(raw)
     except ValidationError as exc:
-        problems = [Problem(shown, _key_path(e["loc"]), "", _message(e)) for e in exc.errors()]
+        problems = [Problem(shown, _key_path(e["loc"]), doc.where(_key_path(e["loc"])),
+                            _message(e)) for e in exc.errors()]
         # Only unknown keys (typos): check the rest too, so one pass shows every problem.
         unknown = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden"]
         if len(unknown) == len(problems):
@@ -303,9 +298,22 @@ def load_rubric(path: Path | str) -> LoadedRubric:
                 pass
         raise KaoheError(problems) from exc
     problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric, raw)]
+    problems += _year_of_file(rubric, path, shown, doc)
     if problems:
         raise KaoheError(problems)
     return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
+
+
+def _year_of_file(rubric: Rubric, path: Path, shown: str, doc: YamlDoc) -> list[Problem]:
+    """The year inside a rubric must be the year its file is named after (``2023.yaml``,
+    ``2021-Q1.yaml``): a rubric copied for a new year and not edited would score the new
+    year's data under the old year's name."""
+    m = re.match(r"(\d{4})(?!\d)", path.stem)
+    if m and int(m.group(1)) != rubric.year:
+        return [Problem(shown, "year", doc.where("year"),
+                        f"评分细则中的年度 {rubric.year} 与文件名“{path.name}”的年度 {m.group(1)} 不符："
+                        "请修改 year 或文件名")]
+    return []
 
 
 def _without(raw: dict, locs: list[tuple]) -> dict:
@@ -341,6 +349,7 @@ _PYDANTIC_ZH = {
     "greater_than": "数值过小",
     "less_than_equal": "数值过大",
     "dict_type": "应为映射（键: 值）",
+    "finite_number": "应为有限的数（不能是 NaN 或无穷大）",
     "model_type": "应为映射（键: 值）",
 }
 
