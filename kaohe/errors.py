@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+
+# characters a terminal shows as nothing: named where a message quotes user text
+INVISIBLE = {"\u200b": "［零宽空格］", "\u200c": "［零宽非连接符］", "\u200d": "［零宽连接符］",
+             "\u2060": "［零宽不折行空格］", "\ufeff": "［BOM］", "\u00ad": "［软连字符］"}
+_INVISIBLE = re.compile("[" + "".join(INVISIBLE) + "]")
 
 
 @dataclass(frozen=True, order=True)
@@ -20,7 +27,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        message = _INVISIBLE.sub(lambda m: INVISIBLE[m.group()], self.message)
+        return f"{self.file}:{self.row}:{self.column}: {message}"
 
 
 class KaoheError(Exception):

@@ -40,21 +40,11 @@ _QUOTED = re.compile(rb'(?m)(?:^|(?<=,))"[^"]*(?:""[^"]*)*("?)')
 _ONLY_COMMAS = re.compile(rb"(?m)^,+\r?$")
 _CONTROL_NAMES = {0x00: "空字符 NUL", 0x0B: "垂直制表符（Word 中的 Shift+Enter）",
                   0x0C: "换页符", 0x1B: "ESC", 0x7F: "DEL"}
-# characters invisible in a message; shown by name where user text is echoed
-INVISIBLE = {"\u200b": "［零宽空格］", "\u200c": "［零宽非连接符］", "\u200d": "［零宽连接符］",
-             "\u2060": "［零宽不折行空格］", "\ufeff": "［BOM］", "\u00a0": "［不换行空格］",
-             "\u3000": "［全角空格］"}
-_INVISIBLE = re.compile("[" + "".join(INVISIBLE) + "]")
 # the Chinese headers of the template's data sheet, as a user copies them into a CSV
 TEMPLATE_HEADERS = {"单位编号": "unit_id", "单位名称": "name", "指标编号": "indicator_id",
                     "分项编号": "item", "填报值": "value", "评分人/数据来源": "source",
                     "说明": "note", "事件类型": "type", "情况说明": "description",
                     "日期": "date", "工作事项": "work"}
-
-
-def visible(text: str) -> str:
-    """``text`` with invisible characters named, for messages that quote user text."""
-    return _INVISIBLE.sub(lambda m: INVISIBLE[m.group()], text)
 
 
 def decode_csv(raw: bytes, shown: str) -> str:
@@ -74,29 +64,32 @@ def decode_lines(raw: bytes, shown: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    try:
-        text = raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise KaoheError([Problem(shown, str(line), "", "无法识别文件编码（支持 UTF-8、GB18030）")]) from exc
     # GB18030 decodes almost any bytes: a line that is valid UTF-8 with non-ASCII
-    # characters was typed in UTF-8 and would become mojibake
-    utf8, gb = [], []
+    # characters was typed in UTF-8 and would become mojibake. Line by line, only here.
+    utf8, gb, neither = [], [], []
     for n, line in enumerate(raw.split(b"\n"), start=1):
         if line.isascii():
             continue
         try:
             line.decode("utf-8-sig" if n == 1 else "utf-8")
             utf8.append(n)
+            continue
         except UnicodeDecodeError:
+            pass
+        try:
+            line.decode("gb18030")
             gb.append(n)
+        except UnicodeDecodeError:
+            neither.append(n)
+    if neither:
+        raise KaoheError([Problem(shown, str(neither[0]), "", "无法识别文件编码（支持 UTF-8、GB18030）")])
     if utf8 and gb:
         raise KaoheError([Problem(
             shown, str(utf8[0]), "",
             f"文件中的行编码不一致：第{_lines(gb)}行是 GB18030（GBK），第{_lines(utf8)}行是 UTF-8"
             "（可能是用不同软件追加的）：请用同一种编码另存整个文件（如 Excel 中另存为"
             "“CSV UTF-8”）")])
-    return text
+    return raw.decode("gb18030")
 
 
 def _lines(ns: Sequence[int]) -> str:
