@@ -69,6 +69,8 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
                          skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise KaoheError([csvtext.parser_problem(exc, shown)]) from exc
+    if not isinstance(df.index, pd.RangeIndex):  # a first row longer than the header
+        raise KaoheError([csvtext.extra_fields(text, shown)])
     df.columns = [str(c).strip() for c in df.columns]
     try:
         starts = _record_lines(text)

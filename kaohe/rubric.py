@@ -354,10 +354,24 @@ _PYDANTIC_ZH = {
 }
 
 
+_BOUNDS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
 def _message(err: dict) -> str:
+    """pydantic's error in Chinese with its bounds and the value found; pydantic's English
+    text only for an error type not translated."""
     zh = _PYDANTIC_ZH.get(err["type"])
-    detail = err["msg"]
-    return f"{zh}（{detail}）" if zh else detail
+    if not zh:
+        return err["msg"]
+    ctx = err.get("ctx") or {}
+    wants = [f"应 {_BOUNDS[k]} {ctx[k]}" for k in _BOUNDS if k in ctx]
+    if "expected" in ctx:
+        wants.append(f"应为 {str(ctx['expected']).replace(' or ', '、')} 之一")
+    value = err.get("input")
+    if err["type"] not in ("missing", "extra_forbidden", "dict_type", "model_type") \
+            and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        wants.append(f"实为“{value}”")
+    return f"{zh}（{'，'.join(wants)}）" if wants else zh
 
 
 # -- cross-checks ---------------------------------------------------------------------

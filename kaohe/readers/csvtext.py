@@ -37,7 +37,9 @@ _QUOTED_ONE_LINE = re.compile(rb'(?m)(?:^|(?<=,))"[^"\n]*(?:""[^"\n]*)*"')
 _QUOTE_AT_CELL_START = re.compile(rb'(?m)(?:^|,)"')
 # a quoted cell anywhere, possibly unclosed (then group 1 is empty)
 _QUOTED = re.compile(rb'(?m)(?:^|(?<=,))"[^"]*(?:""[^"]*)*("?)')
-_ONLY_COMMAS = re.compile(rb"(?m)^,+\r?$")
+# a line that may be a row of empty cells: commas, blanks, quotes (full-width space in
+# UTF-8 or GB18030 by its bytes); only then are the parsed rows looked at
+_MAYBE_EMPTY_ROW = re.compile(rb'(?m)^[ \t"\xa1\xe3\x80]*(?:,[ \t"\xa1\xe3\x80]*)+\r?$')
 _CONTROL_NAMES = {0x00: "空字符 NUL", 0x0B: "垂直制表符（Word 中的 Shift+Enter）",
                   0x0C: "换页符", 0x1B: "ESC", 0x7F: "DEL"}
 # the Chinese headers of the template's data sheet, as a user copies them into a CSV
@@ -174,7 +176,7 @@ def tidy(df: pd.DataFrame, raw: bytes, shown: str) -> tuple[pd.DataFrame, list[P
             df = df.drop(columns=trailing)
             notes.append(Problem(shown, "1", "", f"已忽略表格右侧 {len(trailing)} 个空列"
                                  "（无表头、无数据，Excel 另存时常见）"))
-    if _ONLY_COMMAS.search(raw) and len(df):
+    if len(df) and _MAYBE_EMPTY_ROW.search(raw):
         empty = (df.apply(lambda s: s.astype(str).str.strip()) == "").all(axis=1)
         if empty.any():
             lines = [int(i) + 2 for i in df.index[empty]]
@@ -234,3 +236,17 @@ def parser_problem(exc: Exception, shown: str) -> Problem:
     if "new-line character seen in unquoted field" in str(exc):
         return Problem(shown, "", "", "单元格中有单独的回车符（CR）：请在 Excel 中另存为 CSV 后再试")
     return Problem(shown, "", "", "CSV 格式错误：无法按逗号分隔的表格读取（请在 Excel 中打开检查后另存为 CSV）")
+
+
+def extra_fields(text: str, shown: str) -> Problem:
+    """The first row with more cells than the header: pandas would silently make the first
+    column an index (every cell shifted one column) when it is the first data row."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    line = reader.line_num + 1
+    for record in reader:
+        if len(record) > len(header):
+            return Problem(shown, str(line), "", f"该行有 {len(record)} 列，表头只有 {len(header)} 列："
+                           "单元格中的英文逗号须在整个单元格两侧加英文双引号，或改用中文逗号“，”")
+        line = reader.line_num + 1
+    return Problem(shown, "2", "", "有的行比表头多出列：请检查单元格中的英文逗号")

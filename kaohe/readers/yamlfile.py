@@ -122,6 +122,8 @@ def _walk(node: yaml.Node, path: str, marks: dict, problems: list[Problem], show
 _SYNTAX_ZH = (
     ("'\\t'", "此处有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格"),
     ("tab", "此处有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格"),
+    ("cannot start any token", "此处的字符不能作为值的开头：常见原因是用 Tab 缩进，或值以 @、`、% 开头而"
+                               "未加引号"),
     ("constructor for the tag", "不支持的 YAML 标签：这里只能写普通的文本、数值、列表和映射"),
     ("mapping values are not allowed", "此处不能有“: ”：值中有英文冒号时请给整个值加引号，或检查缩进"),
     ("could not find expected ':'", "缺少“:”：每一行应为“键: 值”，或检查缩进和引号"),
