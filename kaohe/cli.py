@@ -70,6 +70,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     cache: dict = {}  # each rubric scored once, though later years read earlier ones
     for params in args.params:
+        _working(f"正在读取、校验 {params} 及其数据（数据量大时需要几十秒）…")
         try:
             # run = load + score, with the period rubrics (and earlier years) it reads
             result = run(params, args.data, cache=cache)
@@ -83,7 +84,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _working(line: str) -> None:
+    """On a terminal, say what is being done before a step that can take a while (a
+    national year's data); nothing in a pipe or a log."""
+    if sys.stderr.isatty():
+        print(line, file=sys.stderr, flush=True)
+
+
 def cmd_score(args: argparse.Namespace) -> int:
+    _working(f"正在读取、校验 {args.params} 及其数据并计分（数据量大时需要几十秒）…")
     try:
         result = run(args.params, args.data)
     except KaoheError as exc:
@@ -570,8 +579,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:  # Ctrl-C: one line, no traceback from any process
-        print(INTERRUPTED.get(args.command, INTERRUPTED[""]), file=sys.stderr)
+        print(INTERRUPTED.get(args.command, INTERRUPTED[""]), file=sys.stderr, flush=True)
+        _quiet_exit()
         return 130
+
+
+def _quiet_exit() -> None:
+    """After Ctrl-C, what this process would still print while it stops (an interrupted
+    kernel's pending tasks, asyncio's "exception was never retrieved") goes nowhere: the
+    user has had the one line that matters."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stderr.fileno())
+    except (OSError, ValueError):  # no real stderr (embedded, captured): nothing to quiet
+        pass
 
 
 INTERRUPTED = {

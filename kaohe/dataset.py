@@ -437,9 +437,15 @@ def _out_of_range(table, grp: pd.DataFrame, leaf, params, at) -> list[Problem]:
     problems: list[Problem] = []
     if grp.empty:
         return problems
-    codes, uniq = pd.factorize(grp["item"], use_na_sentinel=True)  # blank item → -1
-    specs = [value_spec(leaf.rule.kind, params, leaf.max_points, item) for item in uniq]
-    specs.append(value_spec(leaf.rule.kind, params, leaf.max_points, None))  # codes == -1
+    if params.observation_items() is None:
+        # items are free (a survey's respondents): a rule that names no item cannot give
+        # one a range of its own, so one spec holds for every row
+        codes = np.zeros(len(grp), dtype=np.intp)
+        specs = [value_spec(leaf.rule.kind, params, leaf.max_points, None)]
+    else:  # the few items the rule names (others were refused before)
+        codes, uniq = pd.factorize(grp["item"], use_na_sentinel=True)  # blank item → -1
+        specs = [value_spec(leaf.rule.kind, params, leaf.max_points, item) for item in uniq]
+        specs.append(value_spec(leaf.rule.kind, params, leaf.max_points, None))  # codes == -1
     v = grp["value"].to_numpy(dtype=float, na_value=np.nan)
     lo = np.array([-np.inf if s.choices or s.lo is None else s.lo for s in specs])[codes]
     hi = np.array([np.inf if s.choices or s.hi is None else s.hi + 1e-9 for s in specs])[codes]
