@@ -39,13 +39,13 @@ class YamlDoc:
     def mark(self, path: str) -> tuple[int, int] | None:
         """(line, column) of ``path`` (``indicators[0].children[1].points``), or of its
         nearest ancestor present in the file (a missing key is reported where its mapping
-        is)."""
+        is; None at the top level)."""
         while path:
             if path in self.marks:
                 return self.marks[path]
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
-        return self.marks.get("")
+        return None  # the whole document: line 1 says nothing
 
     def where(self, path: str) -> str:
         """``第12行第5列`` for a key path, or empty when it cannot be told."""
