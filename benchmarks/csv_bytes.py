@@ -46,7 +46,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"[{time.strftime('%H:%M:%S')}] building {args.units:,} units …", flush=True)
     rubric, _ = build_rubric(30)
     obs = build_dataset(rubric, args.units, 5, args.seed).observations.drop(columns=["ref"])
-    obs["note"] = "评分说明：按评分细则计分"  # Chinese text in every row, as real notes are
     with tempfile.TemporaryDirectory(prefix="kaohe-bytes-") as tmp:
         path = Path(tmp) / "observations.csv"
         obs.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
@@ -54,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         mib = len(raw) / 2**20
         print(f"[{time.strftime('%H:%M:%S')}] {len(obs):,} rows, {mib:,.0f} MiB; timing …",
               flush=True)
-        multi = raw.replace("评分说明：按评分细则计分".encode(), '"第一行\n第二行"'.encode(), 1)
+        first = raw.index(b"\n", raw.index(b"\n") + 1)  # the end of the first data row
+        multi = raw[:first] + '"第一行\n第二行"'.encode() + raw[first:]
         gb = raw.decode("utf-8").encode("gb18030")
         rows = [
             ("read_bytes (I/O)", best(path.read_bytes, args.repeat)),

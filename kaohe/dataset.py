@@ -191,6 +191,9 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     if missing:
         why = csvtext.explain_header(path.read_bytes(), list(text.columns), expected, shown)
         return None, digest, [why] if why else problems
+    headless = csvtext.headless_columns(text, shown)
+    if headless:
+        return None, digest, headless
     problems += csvtext.second_header(text, shown)
     frame, parse_problems = _parse_numbers(text, table, shown, notes)
     frame = _blank_to_na(frame, table)

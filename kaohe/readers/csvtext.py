@@ -25,6 +25,7 @@ import io
 import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from ..errors import KaoheError, Problem
@@ -32,11 +33,9 @@ from ..errors import KaoheError, Problem
 ENCODINGS = ("utf-8-sig", "gb18030")
 # C0 controls except tab, line feed and carriage return, and DEL
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# a quoted cell on one line, where a cell starts (line start or after a comma)
-_QUOTED_ONE_LINE = re.compile(rb'(?m)(?:^|(?<=,))"[^"\n]*(?:""[^"\n]*)*"')
-_QUOTE_AT_CELL_START = re.compile(rb'(?m)(?:^|,)"')
-# a quoted cell anywhere, possibly unclosed (then group 1 is empty)
-_QUOTED = re.compile(rb'(?m)(?:^|(?<=,))"[^"]*(?:""[^"]*)*("?)')
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(bytes([b])))
+# a quoted cell from its opening quote, possibly unclosed (then group 1 is empty)
+_QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*("?)')
 # a line that may be a row of empty cells: commas, blanks, quotes (full-width space in
 # UTF-8 or GB18030 by its bytes); only then are the parsed rows looked at
 _MAYBE_EMPTY_ROW = re.compile(rb'(?m)^[ \t"\xa1\xe3\x80]*(?:,[ \t"\xa1\xe3\x80]*)+\r?$')
@@ -61,13 +60,31 @@ def decode_csv(raw: bytes, shown: str) -> str:
 
 def decode_lines(raw: bytes, shown: str) -> str:
     """UTF-8 (with or without BOM) or GB18030, decided per line: a file whose lines
-    disagree is refused naming them. Fast path: the whole buffer decodes as UTF-8."""
+    disagree is refused naming them. Fast path: the whole buffer decodes as UTF-8; a
+    GB18030 file is decoded whole and checked for lines that are valid UTF-8 (typed in
+    another editor, they would become mojibake) with string built-ins per line; only a
+    file that fails is decoded line by line, to name the lines."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    # GB18030 decodes almost any bytes: a line that is valid UTF-8 with non-ASCII
-    # characters was typed in UTF-8 and would become mojibake. Line by line, only here.
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        _refuse_lines(raw, shown)  # names the line; the whole-file answer if it cannot
+        raise KaoheError([Problem(shown, str(raw.count(b"\n", 0, exc.start) + 1), "",
+                                  "无法识别文件编码（支持 UTF-8、GB18030）")]) from exc
+    # a line of a UTF-8 decode (with replacement) holding non-ASCII text and no replacement
+    # character was valid UTF-8 by itself
+    if any("\ufffd" not in ln and not ln.isascii()
+           for ln in raw.decode("utf-8", "replace").split("\n")):
+        _refuse_lines(raw, shown)
+    return text
+
+
+def _refuse_lines(raw: bytes, shown: str) -> None:
+    """The slow path of ``decode_lines``: each line's encoding, to name the lines that are
+    in neither encoding or that disagree. Raises KaoheError when there are any."""
     utf8, gb, neither = [], [], []
     for n, line in enumerate(raw.split(b"\n"), start=1):
         if line.isascii():
@@ -91,7 +108,6 @@ def decode_lines(raw: bytes, shown: str) -> str:
             f"文件中的行编码不一致：第{_lines(gb)}行是 GB18030（GBK），第{_lines(utf8)}行是 UTF-8"
             "（可能是用不同软件追加的）：请用同一种编码另存整个文件（如 Excel 中另存为"
             "“CSV UTF-8”）")])
-    return raw.decode("gb18030")
 
 
 def _lines(ns: Sequence[int]) -> str:
@@ -100,8 +116,9 @@ def _lines(ns: Sequence[int]) -> str:
 
 
 def control_characters(raw: bytes, shown: str) -> list[Problem]:
-    """Control characters, each located by line and column (at most ten are listed)."""
-    if not _CONTROL.search(raw):
+    """Control characters, each located by line and column (at most ten are listed).
+    Fast path: one C pass deleting every other byte leaves nothing."""
+    if not raw.translate(None, _NOT_CONTROL):
         return []
     header = _header(raw)
     problems = []
@@ -117,16 +134,22 @@ def control_characters(raw: bytes, shown: str) -> list[Problem]:
 
 def unbalanced_quotes(raw: bytes, shown: str) -> list[Problem]:
     """Quoted cells spanning lines that look like rows (as many commas as the header), and
-    quotes never closed. Fast path: no quoted cell over several lines at all."""
-    if b'"' not in raw:
-        return []
-    if not _QUOTE_AT_CELL_START.search(_QUOTED_ONE_LINE.sub(b"", raw)):
+    quotes never closed. Fast path: every line holds an even number of quotes, so no
+    quoted cell can span lines (counted with numpy over the whole buffer)."""
+    if b'"' not in raw or not _odd_quote_lines(raw):
         return []
     header = _header(raw)
     commas = max(len(header) - 1, 1)
     problems = []
-    for m in _QUOTED.finditer(raw):
+    pos = raw.find(b'"')
+    while pos >= 0:
+        if pos and raw[pos - 1] not in b",\n":  # a quote inside a cell is a character
+            pos = raw.find(b'"', pos + 1)
+            continue
+        m = _QUOTED.match(raw, pos)
+        assert m is not None  # the pattern matches any opening quote
         body = m.group()
+        pos = raw.find(b'"', m.end())
         if b"\n" not in body and m.group(1):
             continue
         first = raw.count(b"\n", 0, m.start()) + 1
@@ -144,6 +167,25 @@ def unbalanced_quotes(raw: bytes, shown: str) -> list[Problem]:
                                     f"英文双引号“\"”没有配对：第{first}行至第{last}行被读成了同一个单元格，"
                                     f"其中第{_lines(rows)}行看起来是单独的一行数据：请删除或补全该引号"))
     return problems
+
+
+def _odd_quote_lines(raw: bytes) -> bool:
+    """Whether a quoted cell might span lines, told from the quotes alone (numpy over the
+    whole buffer): some line holds an odd number of ``"``, or a quote stands inside a cell
+    (neither at a cell's start, nor before a separator or line end, nor doubled), where it
+    is a plain character and line parity says nothing. Otherwise the slow path tells."""
+    a = np.frombuffer(raw, dtype=np.uint8)
+    quotes = np.flatnonzero(a == ord('"'))
+    newlines = np.flatnonzero(a == ord("\n"))
+    per_line = np.bincount(np.searchsorted(newlines, quotes))
+    if (per_line & 1).any():
+        return True
+    nl = ord("\n")  # before the first byte and after the last: a line break
+    before = np.where(quotes > 0, a[np.maximum(quotes - 1, 0)], nl)
+    after = np.where(quotes + 1 < len(a), a[np.minimum(quotes + 1, len(a) - 1)], nl)
+    starts = np.isin(before, np.frombuffer(b',\n"', dtype=np.uint8))
+    ends = np.isin(after, np.frombuffer(b',\r\n"', dtype=np.uint8))
+    return bool((~starts & ~ends).any())
 
 
 def _header(raw: bytes) -> list[str]:
@@ -183,6 +225,21 @@ def tidy(df: pd.DataFrame, raw: bytes, shown: str) -> tuple[pd.DataFrame, list[P
             df = df[~empty]
             notes.append(Problem(shown, "", "", f"已忽略 {len(lines)} 个空行（只有逗号）：第{_lines(lines)}行"))
     return df, notes
+
+
+def headless_columns(df: pd.DataFrame, shown: str) -> list[Problem]:
+    """Columns with data but no header (what is left after ``tidy``), each refused where
+    its first value is: pandas would call it ``Unnamed: 6``."""
+    problems = []
+    for k, c in enumerate(df.columns):
+        if not (str(c).startswith("Unnamed: ") or str(c) == ""):
+            continue
+        filled = df.index[df[c].astype(str).str.strip() != ""]
+        line = str(int(filled[0]) + 2) if len(filled) else "1"
+        value = df.at[filled[0], c] if len(filled) else ""
+        problems.append(Problem(shown, line, "", f"第{k + 1}列没有表头，但有数据“{value}”："
+                                "请补上表头或删除该列"))
+    return problems
 
 
 def second_header(df: pd.DataFrame, shown: str) -> list[Problem]:
