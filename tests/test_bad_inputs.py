@@ -976,5 +976,13 @@ def test_b86_no_library_check_names_in_messages(ws, capsys):
     units.write_text("\n".join([*lines, lines[1], "yy,,street"]) + "\n", encoding="utf-8")
     code, _, err = run(capsys, "validate", str(CS_PARAMS))
     assert code == 1
-    assert not re.search(r"[a-z]+_[a-z_]+\)", err), err  # not_nullable, …_uniqueness
+    assert not re.search(r"[a-z]+_[a-z_]+[)）]", err), err  # not_nullable, …_uniqueness
     assert "不能为空" in err and "取值重复" in err
+
+
+def test_b87_a_column_with_data_but_no_header(ws, capsys):
+    lines = [ln + "," for ln in obs_lines()]
+    lines[4] += "补充说明"
+    (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert (p["row"], p["column"]) == ("5", "")
+    assert p["message"] == "第7列没有表头，但有数据“补充说明”：请补上表头或删除该列"
