@@ -6,9 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, outdir
 from .errors import KaoheError
-from . import outdir
 from .pipeline import OUTPUTS, row_accounting, run, write_scores
 
 # what ``kaohe score`` writes: files of these names in --out are this command's own

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import KaoheError, Problem, display_path
+from .normalize import CellError, ValueSpec, parse_number, value_spec
 from .readers import csvtext
 from .readers.yamlfile import load_yaml
-from .normalize import CellError, ValueSpec, parse_number, value_spec
 from .rubric import Rubric
 from .rules import REGISTRY
 from .schemas import TABLES, Table, check_frame, columns_of

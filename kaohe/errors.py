@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # characters a terminal shows as nothing: named where a message quotes user text
 INVISIBLE = {"\u200b": "［零宽空格］", "\u200c": "［零宽非连接符］", "\u200d": "［零宽连接符］",
              "\u2060": "［零宽不折行空格］", "\ufeff": "［BOM］", "\u00ad": "［软连字符］"}
