@@ -55,7 +55,6 @@ RC = {
     "figure.dpi": 72,
     "savefig.bbox": "tight",
     "path.simplify": True,
-    "text.parse_math": False,  # user text ($…$ in a unit name) is text, never mathtext
 }
 
 _registered: list[str] = []
