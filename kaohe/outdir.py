@@ -1,6 +1,6 @@
 """Output folders written whole or not at all, by one run at a time.
 
-``locked`` holds an exclusive lock on ``<out>/.kaohe.lock`` while a build or a score writes
+``locked`` holds an exclusive lock on ``<out>/.kaohe/lock`` while a build or a score writes
 into ``out``: a second run into the same folder (another checkout, another terminal) is
 refused with a message naming the holder, instead of mixing pages of one build with the
 record of the other. The lock is an OS file lock, released when the process ends however it
@@ -32,7 +32,7 @@ from pathlib import Path
 from .errors import KaoheError, Problem, display_path
 from .report.files import TMP_PREFIX
 
-LOCK = ".kaohe.lock"
+LOCK = ".kaohe/lock"  # in the build records folder (kaohe.report.build.STATE_DIR): never published
 
 
 @contextmanager
@@ -41,6 +41,7 @@ def locked(out: Path | str, command: str) -> Iterator[None]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / LOCK
+    path.parent.mkdir(exist_ok=True)
     f = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
     try:
         if not _try_lock(f):

@@ -412,7 +412,7 @@ def test_a_second_build_into_the_same_folder_is_refused(project, tmp_path):
     first = _cli_build(project, out, "--jobs", "1")
     try:
         deadline = time.monotonic() + 60
-        while not ((out / ".kaohe.lock").exists() and (out / ".kaohe.lock").read_text()):
+        while not ((out / ".kaohe" / "lock").exists() and (out / ".kaohe" / "lock").read_text()):
             assert time.monotonic() < deadline and first.poll() is None, "no lock taken"
             time.sleep(0.05)
         second = _cli_build(other, out, "--jobs", "1")
