@@ -832,7 +832,7 @@ def test_b76_output_path_problems(ws, capsys, monkeypatch):
     assert p["message"].startswith("无法写入输出：已有同名文件，不是文件夹")
     # a disk that fills up half-way: one line, the earlier outputs whole, no temporary files
     assert run(capsys, "score", str(CS_PARAMS), "--out", "out")[0] == 0
-    before = {f.name: f.read_bytes() for f in (ws / "out").iterdir()}
+    before = {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()}
 
     def full(result, stage, **kw):
         (stage / "totals.csv").write_text("half", encoding="utf-8")
@@ -843,7 +843,7 @@ def test_b76_output_path_problems(ws, capsys, monkeypatch):
     assert code == 1
     (p,) = problems(err)
     assert p["message"] == "无法写入输出：磁盘空间不足；输出目录 out 未改变，请换一个输出目录或处理后重试"
-    assert {f.name: f.read_bytes() for f in (ws / "out").iterdir()} == before
+    assert {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()} == before
 
 
 def test_b77_score_replaces_its_outputs_together(ws, capsys, monkeypatch):
@@ -856,7 +856,7 @@ def test_b77_score_replaces_its_outputs_together(ws, capsys, monkeypatch):
     assert "history_used.csv" not in names and "说明.txt" in names  # only its own kind cleared
     assert not [n for n in names if n.startswith(".kaohe-tmp-")]
     # a crash half-way (an Excel writer error) leaves the earlier outputs whole
-    before = {f.name: f.read_bytes() for f in (ws / "out").iterdir()}
+    before = {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()}
     from kaohe.excel import results
 
     def broken(*a, **k):
@@ -865,7 +865,7 @@ def test_b77_score_replaces_its_outputs_together(ws, capsys, monkeypatch):
     monkeypatch.setattr(results, "write_results", broken)
     with pytest.raises(ValueError):
         run(capsys, "score", str(CS_PARAMS), "--out", "out")
-    assert {f.name: f.read_bytes() for f in (ws / "out").iterdir()} == before
+    assert {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()} == before
 
 
 def test_b78_two_runs_into_one_output_folder(ws, capsys):
