@@ -9,6 +9,7 @@ from pathlib import Path
 from . import __version__, outdir
 from .errors import KaoheError
 from .pipeline import OUTPUTS, row_accounting, run, write_scores
+from .publication import warnings as publication_warnings
 
 # what ``kaohe score`` writes: files of these names in --out are this command's own
 SCORE_OUTPUTS = (*OUTPUTS, "history_used.csv", "results.xlsx", "provenance.json")
@@ -80,6 +81,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             continue
         rows = "，".join(f"{k} {v} 行" for k, v in row_accounting(data).items())
         print(f"通过：{loaded.path}（{data.directory}：{rows}）")
+        r = loaded.rubric
+        for text in publication_warnings(r.publication, Path(params).parent, r.year):
+            print(f"提醒：{loaded.path}: publication: {text}")
     return 1 if failed else 0
 
 
@@ -273,7 +277,9 @@ EPILOG_BUILD = """示例：
 增量生成：输入（评分细则、数据、笔记本、kaohe 及依赖版本）未变的报告不重新生成；--force 全部重新生成。
 出错的报告不影响其他报告，出错的笔记本保存在 <方案>/<年度>/failed/ 下，最后列出全部出错项，退出码 1。
 输出：reports/index.html（全部报告）、reports/<方案>/<年度>/index.html、bulletin.html（通报）、
-units/<单位>.html（反馈）、data/（得分表和 provenance.json）、reports/static/kaohe.css。"""
+units/<单位>.html（反馈）、data/（得分表和 provenance.json）、reports/static/kaohe.css；
+打印版：bulletin.pdf（GB/T 9704 公文格式）、units/<单位>.pdf、bulletin.docx（可编辑的通报 Word 稿）、
+rubric.docx 和 rubric.xlsx（考核指标体系附件）。"""
 
 
 def _add_build_parser(sub) -> None:
@@ -301,6 +307,9 @@ def _add_build_parser(sub) -> None:
                    help="Dask 调度器地址，如 tcp://10.0.0.1:8786（各节点须以相同路径访问项目文件）")
     b.add_argument("--batch", type=int, default=None, metavar="N",
                    help="Dask 每个任务生成的报告数（默认 20）")
+    b.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True,
+                   help="同时生成打印版（PDF，通报按 GB/T 9704 公文格式）、通报 Word 稿和考核指标体系附件"
+                        "（默认生成；--no-pdf 只生成网页）")
     b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="显示进度条（默认仅在终端中显示；否则每 10 秒输出一行进度）")
 
@@ -317,7 +326,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                        jobs=args.jobs, fresh_kernels=args.fresh_kernels,
                        restart_every=args.restart_every, executor=args.executor,
                        scheduler=args.scheduler, batch=args.batch, force=args.force,
-                       progress=args.progress, log=lambda line: print(line, flush=True))
+                       progress=args.progress, pdf=args.pdf,
+                       log=lambda line: print(line, flush=True))
     except KaoheError as exc:
         _print_problems(exc)
         return 1

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from .errors import KaoheError, Problem, display_path
+from .publication import Publication
 from .readers.yamlfile import YamlDoc, load_yaml
 from .rules import REGISTRY
 
@@ -222,6 +223,7 @@ class Rubric(Model):
     order: list[str] = []
     results: Results = Results()
     notes: list[str] = []
+    publication: Publication | None = None  # 发文信息 of the bulletin as a 公文
 
     # -- traversal ------------------------------------------------------------------
     def walk(self) -> Iterator[tuple[Node, Node | None, int]]:

@@ -46,6 +46,7 @@ def _params(project: Path) -> Path:
 def _build(project: Path, **kw):
     kw.setdefault("units", UNITS)
     kw.setdefault("jobs", 1)
+    kw.setdefault("pdf", False)  # print documents: tests/test_print.py
     return build([_params(project)], project / "out", notebooks=project / "notebooks", **kw)
 
 

@@ -35,7 +35,7 @@ from . import files, index, keys
 from .data import ReportData, prepare, read_scores
 from .executors import Executor, make_executor
 from .export import STATIC
-from .plan import STYLESHEET, TOP_INDEX, SchemeYear, pages
+from .plan import STYLESHEET, TOP_INDEX, Page, SchemeYear, pages, pdf_path
 from .progress import Progress
 from .views import unit_digests
 from .worker import RESTART_EVERY, PageResult, PageTask, RenderOptions
@@ -119,7 +119,7 @@ def _build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | N
           units: Collection[str] | None = None, jobs: int | None = 1,
           fresh_kernels: bool = False, restart_every: int = RESTART_EVERY,
           executor: str = "local", scheduler: str | None = None, batch: int | None = None,
-          force: bool = False, progress: bool | None = None,
+          force: bool = False, progress: bool | None = None, pdf: bool = True,
           log: Callable[[str], None] = lambda _: None) -> BuildResult:
     """Build the bulletin and the unit reports of every rubric file into ``out``.
 
@@ -128,7 +128,8 @@ def _build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | N
     restarted every ``restart_every`` pages (``fresh_kernels``: a new kernel per page).
     ``executor="dask"`` sends batches of ``batch`` pages to the Dask scheduler at
     ``scheduler`` instead. ``progress``: a progress bar (None: on a terminal only; plain
-    lines through ``log`` otherwise)."""
+    lines through ``log`` otherwise). ``pdf``: a print document (PDF) beside every page, and
+    the Word bulletin and rubric attachment beside the bulletin."""
     out = Path(out)
     nb_dir = notebooks or default_notebooks()
     for name in ("bulletin.ipynb", "unit.ipynb"):
@@ -161,7 +162,8 @@ def _build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | N
 
     planned: list[PageTask] = []
     for path in paths:
-        b, tasks = _plan(path, out, nb_dir, notebook_sha, wanted, runs, force, result, log)
+        b, tasks = _plan(path, out, nb_dir, notebook_sha, wanted, runs, force, pdf, result,
+                         log)
         builds[str(b.sy.root)] = b
         for t in tasks:
             owner[t.path] = b
@@ -179,7 +181,7 @@ def _build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | N
             pool.close()
     bar.close()
     for b in builds.values():
-        _finish(out, b, wanted)
+        _finish(out, b, wanted, pdf)
     index.write(out / TOP_INDEX, index.top_page(out))
     result.failed = len({p.file for p in failures})
     if failures:
@@ -196,8 +198,9 @@ def _workers(jobs: int | None, pages: int) -> int:
 
 
 def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
-          wanted: set[str] | None, runs: dict[str, Run], force: bool, result: BuildResult,
-          log: Callable[[str], None]) -> tuple[_SchemeYearBuild, list[PageTask]]:
+          wanted: set[str] | None, runs: dict[str, Run], force: bool, pdf: bool,
+          result: BuildResult, log: Callable[[str], None]
+          ) -> tuple[_SchemeYearBuild, list[PageTask]]:
     """Score the scheme-year if its inputs changed; the pages whose key changed."""
     from ..dataset import default_data_dir
 
@@ -226,14 +229,18 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
         log(f"{sy.root}：已计分（{time.monotonic() - started:.1f} 秒）")
     chosen = [(u, n) for u, n in state["units"] if wanted is None or u in wanted]
     tasks = []
+    names = dict(chosen)
     for page in pages(sy, path, data_dir, chosen):
         rel = str(page.path)
         b.planned.add(rel)
         unit = page.parameters.get("unit_id")
         digest = state["bulletin"] if unit is None else state["digests"][unit]
         resources = page.resources()
+        if pdf:
+            resources["print"] = _print_spec(page, loaded.rubric, path, names.get(unit, ""))
         key = keys.page_key(notebook_sha[page.notebook], page.parameters, resources, digest)
-        if not force and state["pages"].get(rel) == key and (out / rel).exists():
+        if not force and state["pages"].get(rel) == key and (out / rel).exists() \
+                and (not pdf or (out / pdf_path(rel)).exists()):
             result.kept += 1
             continue
         tasks.append(PageTask(str(nb_dir / page.notebook), page.parameters, page.title,
@@ -243,6 +250,19 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
     result.units += len(chosen)
     result.sample |= bool(state.get("sample"))
     return b, tasks
+
+
+def _print_spec(page: Page, rubric: Rubric, params: Path, unit_name: str) -> dict:
+    """What the page's PDF needs beyond its HTML (part of its build key): the bulletin's
+    publication details as printed, a unit report's running header, the font files."""
+    from ..publication import office_fonts, printed
+    from .pdf import fonts_resource
+
+    fonts = fonts_resource(office_fonts(rubric.publication, params.parent))
+    if page.kind == "bulletin":
+        return {"publication": printed(rubric.publication), "fonts": fonts}
+    return {"header": f"{unit_name}　考核结果反馈" if unit_name else page.title,
+            "fonts": fonts}
 
 
 def _index_part(data: ReportData) -> ReportData:
@@ -283,8 +303,13 @@ def _write_page(out: Path, b: _SchemeYearBuild, res: PageResult, failures: list[
     target = out / res.path
     failed = _failed_path(out, res.path)
     b.changed = True
+    pdf = out / pdf_path(res.path)
     if res.ok:
         files.write_text(target, res.html)
+        if res.pdf is not None:
+            files.write_bytes(pdf, res.pdf)
+        elif pdf.exists():  # a build without PDFs: last build's would not match the page
+            pdf.unlink()
         b.state["pages"][res.path] = res.key
         if failed.exists():
             failed.unlink()
@@ -292,35 +317,61 @@ def _write_page(out: Path, b: _SchemeYearBuild, res: PageResult, failures: list[
         return
     failures.extend(res.problems)
     b.state["pages"].pop(res.path, None)
-    if target.exists():  # an old page would show last build's numbers as this build's
-        target.unlink()
+    for old in (target, pdf):  # an old page would show last build's numbers as this build's
+        if old.exists():
+            old.unlink()
     if res.failed_notebook is not None:
         files.write_text(failed, res.failed_notebook)
         failures.append(Problem(display_path(failed), "", "",
                                 "保留了出错的笔记本（含 papermill 的出错说明），可在 JupyterLab 中打开查看"))
 
 
-def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None) -> None:
-    """Remove pages of units no longer in the data; write the scheme-year's index page."""
+def _finish(out: Path, b: _SchemeYearBuild, wanted: set[str] | None, pdf: bool) -> None:
+    """Remove pages of units no longer in the data; write the Word documents and the
+    scheme-year's index page."""
     root = out / b.sy.root
     if wanted is None:
         for page in sorted((root / "units").glob("*.html")):
             rel = page.relative_to(out).as_posix()
             if rel not in b.planned:
                 page.unlink()
+                pdf_page = out / pdf_path(rel)
+                if pdf_page.exists():
+                    pdf_page.unlink()
                 b.changed = True
         for rel in [p for p in b.state["pages"] if p not in b.planned]:
             b.state["pages"].pop(rel)
     index_path = out / b.sy.index
-    if not b.changed and index_path.exists():
+    documents = [out / b.sy.bulletin_docx, out / b.sy.rubric_docx, out / b.sy.rubric_xlsx]
+    if not b.changed and index_path.exists() and all(d.exists() == pdf for d in documents):
         return
     data = b.data if b.data is not None else read_scores(out / b.sy.data, b.rubric)
+    _office_documents(out, b, pdf)
     built = {p for p in b.planned if (out / p).exists()}
     built |= {p.relative_to(out).as_posix() for p in (root / "units").glob("*.html")} \
         if (root / "units").is_dir() else set()
+    built |= {str(pdf_path(p)) for p in built if (out / pdf_path(p)).exists()}
+    built |= {str(d) for d in (b.sy.bulletin_docx, b.sy.rubric_docx, b.sy.rubric_xlsx)
+              if (out / d).exists()}
     index.write(index_path, index.scheme_year_page(b.sy, data, built))
     index.write(out / b.sy.data / index.MANIFEST, index.manifest(b.sy, data))
     b.save()
+
+
+def _office_documents(out: Path, b: _SchemeYearBuild, pdf: bool) -> None:
+    """The Word bulletin and the rubric attachment (Word and Excel), made from the score
+    tables and the rubric, not from the pages; removed in a build without them."""
+    from .word import write_bulletin_docx, write_rubric_attachment
+
+    targets = [out / b.sy.bulletin_docx, out / b.sy.rubric_docx, out / b.sy.rubric_xlsx]
+    if not pdf:
+        for t in targets:
+            if t.exists():
+                t.unlink()
+        return
+    full = read_scores(out / b.sy.data, b.rubric)
+    write_bulletin_docx(targets[0], full)
+    write_rubric_attachment(targets[1], targets[2], b.rubric)
 
 
 def _check_units(paths: Sequence[Path], wanted: set[str]) -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 from . import files
 from .data import ReportData
 from .html import num
-from .plan import STYLESHEET, TOP_INDEX, SchemeYear, bulletin_title, relative
+from .plan import STYLESHEET, TOP_INDEX, SchemeYear, bulletin_title, pdf_path, relative
 
 PAGES = Path(__file__).resolve().parent / "templates" / "pages"
 SAMPLE_NOTE = "示例数据：本页所列报告由示例数据生成，不是真实考核结果，仅供演示和检验。"
@@ -47,22 +47,30 @@ def scheme_year_page(sy: SchemeYear, data: ReportData, built: set[str]) -> str:
         units = []
         for u, r in members.iterrows():
             page = sy.unit_page(u)
+            pdf = pdf_path(page)
             units.append({"rank": int(r["rank"]), "name": r["name"], "total": num(r["total"]),
                           "grade": r["grade"] if has_grade and isinstance(r["grade"], str) else "",
-                          "page": relative(here, page) if str(page) in built else ""})
+                          "page": relative(here, page) if str(page) in built else "",
+                          "pdf": relative(here, pdf) if str(page) in built
+                          and str(pdf) in built else ""})
         groups.append({"title": f"{label or '全部单位'}（{len(members)}个）", "units": units})
     p = data.provenance
     prov = [("评分细则", p.get("rubric", "")), ("评分细则 SHA-256", p.get("rubric_sha256", "")),
             ("数据目录", p.get("data", "")), ("kaohe 版本", p.get("kaohe_version", "")),
             ("代码提交", p.get("commit", ""))]
     bulletin = relative(here, sy.bulletin) if str(sy.bulletin) in built else ""
+    # print documents: the bulletin's PDF and Word draft, the rubric attachment
+    documents = [(label, relative(here, path)) for label, path in (
+        ("通报（PDF，公文格式）", pdf_path(sy.bulletin)), ("通报（Word 稿，可编辑）", sy.bulletin_docx),
+        ("考核指标体系（Word）", sy.rubric_docx), ("考核指标体系（Excel）", sy.rubric_xlsx))
+        if str(path) in built]
     return _env().get_template("scheme_year.html.j2").render(
         title=data.rubric.title, here=data.rubric.title, css=relative(here, STYLESHEET),
         crumbs=[("全部报告", relative(here, TOP_INDEX))], sample=data.sample,
         sample_note=SAMPLE_NOTE, authority=data.rubric.authority, bulletin=bulletin,
         bulletin_title=bulletin_title(data.rubric.title),
         data_links=[(label, relative(here, sy.data / f)) for label, f in DATA_FILES],
-        groups=groups, has_grade=has_grade, provenance=prov)
+        groups=groups, has_grade=has_grade, provenance=prov, documents=documents)
 
 
 MANIFEST = "report.json"

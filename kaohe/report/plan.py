@@ -7,7 +7,10 @@ file system, copied or zipped:
     static/kaohe.css                           the one stylesheet every page links
     <scheme>/<key>/index.html                  one scheme-year (key: params file stem)
     <scheme>/<key>/bulletin.html               通报
-    <scheme>/<key>/units/<page>.html           反馈, one per unit
+    <scheme>/<key>/bulletin.pdf                通报 as a GB/T 9704 公文 (print, with the HTML)
+    <scheme>/<key>/bulletin.docx               通报 for editing before 审签 (Word)
+    <scheme>/<key>/rubric.docx, rubric.xlsx    考核指标体系, the rubric as its attachment
+    <scheme>/<key>/units/<page>.html           反馈, one per unit (and <page>.pdf)
     <scheme>/<key>/data/                       score tables and provenance.json
 """
 
@@ -30,6 +33,11 @@ def page_name(unit_id: str) -> str:
     if _SAFE.fullmatch(unit_id):
         return unit_id
     return "u-" + hashlib.sha256(unit_id.encode("utf-8")).hexdigest()[:12]
+
+
+def pdf_path(page: str | PurePosixPath) -> PurePosixPath:
+    """A page's print document: ``x.html`` → ``x.pdf``."""
+    return PurePosixPath(page).with_suffix(".pdf")
 
 
 def relative(from_page: PurePosixPath, target: PurePosixPath) -> str:
@@ -60,6 +68,18 @@ class SchemeYear:
     @property
     def data(self) -> PurePosixPath:
         return self.root / "data"
+
+    @property
+    def bulletin_docx(self) -> PurePosixPath:
+        return self.root / "bulletin.docx"
+
+    @property
+    def rubric_docx(self) -> PurePosixPath:
+        return self.root / "rubric.docx"
+
+    @property
+    def rubric_xlsx(self) -> PurePosixPath:
+        return self.root / "rubric.xlsx"
 
     def unit_page(self, unit_id: str) -> PurePosixPath:
         return self.root / "units" / f"{page_name(unit_id)}.html"

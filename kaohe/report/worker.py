@@ -50,6 +50,7 @@ class PageResult:
     path: str
     key: str
     html: str | None = None
+    pdf: bytes | None = None  # the page as a print document, when the task asks for one
     problems: list[Problem] = field(default_factory=list)
     failed_notebook: str | None = None
 
@@ -83,6 +84,7 @@ class Renderer:
             try:
                 nb = self._execute(task, failed)
                 html = self.exporter.export(nb, task.resources)
+                pdf = self._pdf(html, task)
             except KaoheError as exc:
                 kept = failed.read_text(encoding="utf-8") if failed.exists() else None
                 return PageResult(task.path, task.key, problems=list(exc.problems),
@@ -90,7 +92,15 @@ class Renderer:
             except Exception as exc:  # anything else is still this page's failure only
                 return PageResult(task.path, task.key, problems=[Problem(
                     task.notebook, "", "", f"生成“{task.title}”失败：{type(exc).__name__}: {exc}")])
-        return PageResult(task.path, task.key, html=html)
+        return PageResult(task.path, task.key, html=html, pdf=pdf)
+
+    def _pdf(self, html: str, task: PageTask) -> bytes | None:
+        """The page's PDF (``kaohe.report.pdf``), when its resources carry print settings."""
+        if not task.resources.get("print"):
+            return None
+        from .pdf import renderer
+
+        return renderer().render(html, task.resources)
 
     def _execute(self, task: PageTask, failed: Path):
         notebook = Path(task.notebook)

@@ -1,0 +1,210 @@
+"""Print documents: the bulletin as a GB/T 9704 公文 (PDF and Word), a PDF per unit report,
+the rubric as its attachment, publication details with 〔待填〕 where missing."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from kaohe.publication import PENDING, Publication, printed, warnings
+from kaohe.report.build import build
+from kaohe.report.word import ATTACHMENT_COLUMNS, attachment_rows
+from kaohe.rubric import load_rubric
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEME, YEAR = "changshou-rural", "2023"
+UNITS = ["fengcheng", "yuntai"]
+A4 = (595.28, 841.89)  # points
+MM = 72 / 25.4
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    """One scheme-year with two unit reports, PDFs and Word documents."""
+    out = tmp_path_factory.mktemp("print")
+    result = build([ROOT / "params" / SCHEME / f"{YEAR}.yaml"], out, units=UNITS, jobs=1)
+    assert (result.rendered, result.failed) == (len(UNITS) + 1, 0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def totals(out) -> pd.DataFrame:
+    return pd.read_csv(out / SCHEME / YEAR / "data" / "totals.csv", dtype={"unit_id": str})
+
+
+def _check_pdf(path: Path) -> str:
+    """A4 pages, every font embedded; the text of all pages."""
+    reader = PdfReader(path)
+    assert len(reader.pages) >= 1
+    for page in reader.pages:
+        box = page.mediabox
+        assert (float(box.width), float(box.height)) == pytest.approx(A4, abs=0.5)
+        fonts = page["/Resources"].get_object().get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            descendants = font.get("/DescendantFonts")
+            desc = (descendants[0].get_object() if descendants else font)["/FontDescriptor"]
+            desc = desc.get_object()
+            assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), \
+                f"{path.name}: font {font.get('/BaseFont')} not embedded"
+    return "\n".join(p.extract_text() for p in reader.pages)
+
+
+def test_bulletin_pdf(out, totals):
+    path = out / SCHEME / YEAR / "bulletin.pdf"
+    text = _check_pdf(path)
+    assert "— 1 —" in text and "— 2 —" in text
+    flat = text.replace(" ", "").replace("\n", "")
+    for _, u in totals.iterrows():  # the 附件 holds every unit's name and total
+        assert u["name"] in flat, u["name"]
+        assert f"{u['total']:.2f}" in flat, (u["name"], u["total"])
+    rubric = load_rubric(ROOT / "params" / SCHEME / f"{YEAR}.yaml").rubric
+    pub = rubric.publication
+    for detail in (pub.number, pub.addressees, pub.signatory, "抄送：", "印发", "附件1",
+                   "2024年3月10日"):
+        assert detail.replace(" ", "") in flat, detail
+    assert PENDING not in flat  # every detail given in the bundled rubric
+    outline = PdfReader(path).outline
+    assert len(outline) >= 1  # bookmarks from the headings
+
+
+def test_unit_pdfs(out, totals):
+    for unit in UNITS:
+        path = out / SCHEME / YEAR / "units" / f"{unit}.pdf"
+        flat = _check_pdf(path).replace(" ", "").replace("\n", "")
+        row = totals.set_index("unit_id").loc[unit]
+        assert row["name"] in flat and f"{row['total']:.2f}" in flat
+        assert "—1—" in flat
+
+
+def test_bulletin_page_one_geometry(out):
+    """Page 1 at 300 dpi: the red separator spans the text block (28 → 184 mm from the left
+    edge) and the issuing mark starts 35 mm into it (72 mm from the top); the text stays in
+    the 156 × 225 mm block; all within 1 mm of GB/T 9704."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(out / SCHEME / YEAR / "bulletin.pdf"))
+    dpi = 300
+    img = np.asarray(pdf[0].render(scale=dpi / 72).to_pil().convert("RGB")).astype(int)
+    px_mm = dpi / 25.4
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    red = (r > 180) & (g < 90) & (b < 90)
+    dark = (r < 110) & (g < 110) & (b < 110)
+    # the rule: the rows where red runs longest
+    widths = red.sum(axis=1)
+    rule_rows = np.flatnonzero(widths > 0.9 * widths.max())
+    cols = np.flatnonzero(red[rule_rows].any(axis=0))
+    assert widths.max() / px_mm == pytest.approx(156, abs=1)
+    assert cols.min() / px_mm == pytest.approx(28, abs=1)
+    assert (cols.max() + 1) / px_mm == pytest.approx(184, abs=1)
+    assert rule_rows.min() / px_mm == pytest.approx(37 + 70, abs=1)
+    # the issuing mark: red ink above the rule, its top edge 35 mm below the block's top
+    mark_rows = np.flatnonzero(red[: rule_rows.min() - 5].any(axis=1))
+    assert mark_rows.min() / px_mm == pytest.approx(37 + 35, abs=1)
+    # body text: from the binding-side margin (28 mm) to at most 184 mm, above 262 mm
+    below = dark[rule_rows.max() + 5: int(262 * px_mm)]
+    text_cols = np.flatnonzero(below.any(axis=0))
+    assert text_cols.min() / px_mm == pytest.approx(28, abs=1)
+    assert text_cols.max() / px_mm <= 184 + 1
+    # the page number "— 1 —": 7 mm below the text block (262 mm), on the right
+    foot = dark[int(262 * px_mm):]
+    rows = np.flatnonzero(foot.any(axis=1))
+    assert 262 + 6 <= 262 + rows.min() / px_mm <= 262 + 10
+    assert np.flatnonzero(foot.any(axis=0)).max() / px_mm <= 184 + 1
+
+
+def test_word_bulletin(out, totals):
+    from docx import Document
+    from docx.shared import Mm
+
+    doc = Document(str(out / SCHEME / YEAR / "bulletin.docx"))
+    sec = doc.sections[0]
+    assert (round(sec.page_width / Mm(1)), round(sec.page_height / Mm(1))) == (210, 297)
+    assert (round(sec.top_margin / Mm(1)), round(sec.left_margin / Mm(1))) == (37, 28)
+    names = {s.name for s in doc.styles}
+    assert {"公文正文", "公文标题", "一级标题", "发文机关标志", "版记"} <= names
+    in_tables = {row.cells[1].text for t in doc.tables for row in t.rows[1:]}
+    assert set(totals["name"]) <= in_tables
+    totals_text = {c.text for t in doc.tables for row in t.rows[1:] for c in row.cells}
+    assert {f"{v:.2f}" for v in totals["total"]} <= totals_text
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "通报" in text and "抄送：" in text and "印发" in text
+
+
+def test_rubric_attachment(out):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    rubric = load_rubric(ROOT / "params" / SCHEME / f"{YEAR}.yaml").rubric
+    rows = attachment_rows(rubric)
+    assert len(rows) == len(rubric.scored_leaves())
+    assert all(r[1] and r[6] for r in rows)  # every row names its indicator and its rule
+    doc = Document(str(out / SCHEME / YEAR / "rubric.docx"))
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ATTACHMENT_COLUMNS
+    assert len(table.rows) == len(rows) + 1
+    ws = load_workbook(out / SCHEME / YEAR / "rubric.xlsx").active
+    assert [c.value for c in ws[2]] == ATTACHMENT_COLUMNS
+    assert ws.max_row == len(rows) + 2
+    points = sum(float(r[3]) for r in rows if r[3] and not r[1].startswith("加减分项"))
+    assert points > 0
+
+
+def test_rebuild_keeps_pdfs_and_rewrites_them_when_removed(out):
+    again = build([ROOT / "params" / SCHEME / f"{YEAR}.yaml"], out, units=UNITS, jobs=1)
+    assert (again.rendered, again.kept) == (0, len(UNITS) + 1)
+    pdf = out / SCHEME / YEAR / "units" / f"{UNITS[0]}.pdf"
+    before = pdf.read_bytes()
+    pdf.unlink()
+    third = build([ROOT / "params" / SCHEME / f"{YEAR}.yaml"], out, units=UNITS, jobs=1)
+    assert third.rendered == 1 and pdf.read_bytes() == before  # same bytes again
+
+
+def test_missing_publication_details_are_warned_and_shown_pending(tmp_path):
+    assert warnings(None, tmp_path) and PENDING in printed(None)["number"]
+    pub = Publication(number="示改发〔2024〕1号", fonts={"fangsong": "nope.ttf"})
+    said = "\n".join(warnings(pub, tmp_path))
+    assert "发文机关标志" in said and "主送机关" in said and "发文字号" not in said
+    assert "字体文件不存在" in said
+    old = Publication(date="2023-03-10", print_date="2024-03-12")
+    assert "早于考核年度" in "\n".join(warnings(old, tmp_path, 2024))
+    assert "早于考核年度" not in "\n".join(warnings(old, tmp_path, 2023))
+    shown = printed(pub)
+    assert shown["number"] == "示改发〔2024〕1号" and shown["addressees"] == PENDING
+
+
+def test_draft_pdf_shows_pending_and_office_fonts_are_used(tmp_path):
+    from kaohe.report.pdf import FONTS, PdfRenderer, fonts_resource
+
+    page = ("<!DOCTYPE html><html><body class='report bulletin'><main class='doc'>"
+            "<h1 class='title'>某县考核结果通报</h1><p>正文。</p></main></body></html>")
+    own = tmp_path / "office-fangsong.otf"
+    shutil.copy(FONTS / "NotoSansSC-Regular.otf", own)
+    fonts = fonts_resource({"fangsong": str(own)})
+    assert fonts["fangsong"][0] == str(own) and fonts["fangsong"][1] != "bundled"
+    pdf = PdfRenderer().render(page, {"print": {"publication": printed(None), "fonts": fonts}})
+    reader = PdfReader(io.BytesIO(pdf))
+    flat = "".join(p.extract_text() for p in reader.pages).replace(" ", "")
+    assert flat.count(PENDING) >= 5 and "某县考核结果通报" in flat
+
+
+def test_validate_names_missing_publication_details(tmp_path, capsys):
+    from kaohe.cli import main
+
+    src = ROOT / "params" / SCHEME / f"{YEAR}.yaml"
+    text = src.read_text(encoding="utf-8")
+    cut = text.index("\npublication:")
+    params = tmp_path / "params" / SCHEME
+    params.mkdir(parents=True)
+    (params / f"{YEAR}.yaml").write_text(
+        text[:cut] + "\npublication:\n  number: 示例〔2024〕1号\n", encoding="utf-8")
+    rc = main(["validate", str(params / f"{YEAR}.yaml"), "--data",
+               str(ROOT / "data" / SCHEME / YEAR)])
+    said = capsys.readouterr().out
+    assert rc == 0 and "提醒" in said and "发文机关标志" in said and "成文日期" in said
