@@ -47,8 +47,11 @@ LAB_ARGS ?=
 lab: venv
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
+# ruff (style, unused names and arguments) and mypy (strict on the rule classes, the rubric
+# and the report plan, keys and executors; default settings elsewhere; see pyproject.toml)
 lint: venv
 	$(RUFF) check $(wildcard kaohe tests benchmarks)
+	$(VENV)/bin/mypy
 
 $(UV):
 	$(PYTHON_BOOT) -m venv $(TOOLS)

@@ -158,7 +158,7 @@ def kaohe_build(project: Path, out: Path, jobs: int, *extra: str) -> float:
                   str(jobs), "--no-progress", *extra], project)
 
 
-def memory_run(project: Path, out: Path, jobs: int, n: int) -> list[tuple[float, int, float]]:
+def memory_run(project: Path, out: Path, jobs: int) -> list[tuple[float, int, float]]:
     """Build while sampling (seconds, pages written, RSS MB of the whole process tree)."""
     import psutil
 
@@ -258,7 +258,7 @@ def main() -> int:
 
         if args.memory:
             mproject = make_project(tmp / "memory", args.memory)
-            samples = memory_run(mproject, tmp / "memory-out", args.jobs, args.memory)
+            samples = memory_run(mproject, tmp / "memory-out", args.jobs)
             print(f"memory: {args.memory} unit reports, RSS of the build and all its "
                   "processes (MB) by pages written:")
             marks = [int(args.memory * f) for f in (0.1, 0.25, 0.5, 0.75, 0.9, 1.0)]

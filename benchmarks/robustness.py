@@ -81,7 +81,7 @@ def build_rubric() -> Rubric:
         },
     }
     rubric = Rubric.model_validate(raw)
-    problems = check_rubric(rubric, raw)
+    problems = check_rubric(rubric)
     if problems:
         raise SystemExit(f"synthetic rubric refused: {problems}")
     return rubric

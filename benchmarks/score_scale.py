@@ -160,7 +160,7 @@ def build_rubric(n_indicators: int) -> tuple[Rubric, dict[str, Any]]:
         },
     }
     rubric = Rubric.model_validate(raw)
-    problems = check_rubric(rubric, raw)
+    problems = check_rubric(rubric)
     if problems:
         raise SystemExit(f"benchmark rubric is invalid: {problems}")
     return rubric, raw
@@ -216,7 +216,7 @@ def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int,
         "reason": _text(np.full(len(na_units), "该乡镇本年度无此项任务")),
     }, "not_applicable.csv")
 
-    obs = _observations(rubric, leaves, ids, n_raters, rng, na_leaf, na_units, order)
+    obs = _observations(leaves, ids, n_raters, rng, na_leaf, na_units, order)
     events = _events(ids, rng)
     tables = {
         "units": units, "observations": obs, "events": events, "not_applicable": not_applicable,
@@ -225,7 +225,7 @@ def build_dataset(rubric: Rubric, n_units: int, n_raters: int, seed: int,
     return Dataset("benchmarks/synthetic", True, "合成数据（基准测试）", tables)
 
 
-def _observations(rubric: Rubric, leaves, ids: np.ndarray, n_raters: int,
+def _observations(leaves, ids: np.ndarray, n_raters: int,
                   rng: np.random.Generator, na_leaf: str, na_units: np.ndarray,
                   order: str) -> pd.DataFrame:
     """One row per unit × indicator × rater, drawn unit by unit, then put in ``order``."""
@@ -248,7 +248,7 @@ def _observations(rubric: Rubric, leaves, ids: np.ndarray, n_raters: int,
     for j, leaf in enumerate(leaves):
         at = leaf_pos == j
         rule = leaf.rule.kind
-        params = rubric.params_of(leaf)
+        params = leaf.rule
         if rule == "rater_points":
             top = params.scale or leaf.max_points
             value[at] = np.round(share[at] * top, 1)

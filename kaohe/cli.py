@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from . import __version__, outdir
-from .errors import KaoheError
+from .errors import DataError, KaoheError, summary
 from .pipeline import OUTPUTS, row_accounting, run, write_scores
 from .publication import warnings as publication_warnings
+from .rubric import load_rubric
 
 # what ``kaohe score`` writes: files of these names in --out are this command's own
 SCORE_OUTPUTS = (*OUTPUTS, "history_used.csv", "results.xlsx", "provenance.json")
@@ -17,7 +18,9 @@ SCORE_OUTPUTS = (*OUTPUTS, "history_used.csv", "results.xlsx", "provenance.json"
 EPILOG_VALIDATE = """示例：
   kaohe validate params/changshou-rural/2023.yaml
   kaohe validate params/*/*.yaml
-发现问题时逐条列出（文件:行:列: 说明），全部列出后以退出码 1 结束。"""
+  kaohe validate params/changshou-rural/2024.yaml --rubric-only   （编写中的评分细则，不读数据）
+发现问题时逐条列出（文件:行:列: 说明），全部列出后以退出码 1 结束；数据问题较多时先按文件和
+责任单位列出问题数。"""
 
 EPILOG_SCORE = """示例：
   kaohe score params/changshou-rural/2023.yaml --out reports/changshou-rural/2023
@@ -43,13 +46,17 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("params", nargs="+", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
     v.add_argument("--data", type=Path, default=None,
                    help="数据目录（默认 data/<方案>/<年度>/；只检查一个评分细则时可用）")
+    v.add_argument("--rubric-only", action="store_true",
+                   help="只检查评分细则本身（不读数据，用于编写新年度的评分细则）")
 
     s = sub.add_parser("score", help="计算得分，写出 totals.csv 和 details.csv",
                        description="按评分细则对全部单位计分，写出结果表。",
                        epilog=EPILOG_SCORE, formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("params", type=Path, help="评分细则文件 params/<方案>/<年度>.yaml")
     s.add_argument("--out", type=Path, required=True, help="输出目录")
-    s.add_argument("--data", type=Path, default=None, help="数据目录（默认 data/<方案>/<年度>/）")
+    s.add_argument("--data", type=Path, default=None,
+                   help="数据目录（默认 data/<方案>/<年度>/）；所读分期、往年的数据在其旁按名称查找"
+                        "（如 DIR/../2021-Q1）")
     _add_year_parsers(sub)
     _add_build_parser(sub)
     _add_excel_parsers(sub)
@@ -57,7 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+SUMMARY_FROM = 10  # a longer list of data problems starts with counts by file and department
+
+
 def _print_problems(exc: KaoheError) -> None:
+    if isinstance(exc, DataError) and len(exc.problems) >= SUMMARY_FROM:
+        print("问题分布（按文件和责任单位）：", file=sys.stderr)
+        for line in summary(exc.problems):
+            print(f"  {line}", file=sys.stderr)
+        print("逐条列出：", file=sys.stderr)
     for problem in exc.problems:
         print(problem, file=sys.stderr)
     print(f"共发现 {len(exc.problems)} 个问题。", file=sys.stderr)
@@ -67,6 +82,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.data and len(args.params) > 1:
         print("--data 只能与一个评分细则一起使用", file=sys.stderr)
         return 2
+    if args.rubric_only:
+        if args.data:
+            print("--rubric-only 不读数据，不能与 --data 一起使用", file=sys.stderr)
+            return 2
+        return _validate_rubrics(args.params)
     failed = 0
     cache: dict = {}  # each rubric scored once, though later years read earlier ones
     for params in args.params:
@@ -94,6 +114,21 @@ def _working(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
 
+def _validate_rubrics(paths: list[Path]) -> int:
+    """Each rubric on its own: keys, values, rules and sums, without its data."""
+    failed = 0
+    for params in paths:
+        try:
+            loaded = load_rubric(params)
+        except KaoheError as exc:
+            _print_problems(exc)
+            failed += 1
+            continue
+        n = len(loaded.rubric.scored_leaves())
+        print(f"通过（仅评分细则）：{loaded.path}（{n} 个计分项目；未检查数据）")
+    return 1 if failed else 0
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     _working(f"正在读取、校验 {args.params} 及其数据并计分（数据量大时需要几十秒）…")
     try:
@@ -119,15 +154,20 @@ def cmd_score(args: argparse.Namespace) -> int:
     print(f"读取 {read} 行 = 使用 {read} 行 + 拒绝 0 行（"
           + "，".join(f"{k} {v}" for k, v in rows.items()) + "）")
     _print_notes(result.data.notes)
+    print(f"读取的数据目录：{result.data.directory}")
     if result.earlier:
         years = "、".join(str(e.loaded.rubric.year) for e in result.earlier)
         print(f"往年结果：数据目录无 history.csv，已按 {years} 年度评分细则和数据计算"
-              "（见 history_used.csv）")
+              "（见 history_used.csv）：")
+        for e in result.earlier:
+            print(f"  {e.loaded.rubric.year} 年度：{e.loaded.path}，数据 {e.data.directory}")
     if result.periods:
         stems = "、".join(Path(p.loaded.path).stem for p in result.periods)
-        print(f"分期结果：已先按分期评分细则 {stems} 计分（来源见 provenance.json 的 periods）")
+        print(f"分期结果：已先按分期评分细则 {stems} 计分：")
+        for p in result.periods:
+            print(f"  {Path(p.loaded.path).stem}：{p.loaded.path}，数据 {p.data.directory}")
     if result.draft:
-        print("草稿（材料未齐）：" + "；".join(result.returns["lacking"])
+        print("草稿（材料未齐）：" + "；".join((result.returns or {})["lacking"])
               + "。结果仅供核对，不能发布（kaohe status 查看详情）。")
     if result.data.sample:
         print("注意：本数据为示例数据，非真实考核数据。")

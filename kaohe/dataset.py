@@ -12,18 +12,19 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import KaoheError, Problem, display_path
-from .normalize import CellError, ValueSpec, parse_number, value_spec
+from . import layout
+from .errors import Code, DataError, KaoheError, Problem, display_path
+from .normalize import CellError, ValueSpec, parse_number
 from .readers import csvtext
 from .readers.yamlfile import load_yaml
 from .rubric import Rubric
-from .rules import REGISTRY
+from .rules import rows
 from .schemas import TABLES, Table, check_frame, columns_of
 
 TRUE = {"1", "true", "yes", "y", "是", "t"}
@@ -49,10 +50,8 @@ class Dataset:
 
 
 def default_data_dir(params_path: Path | str, rubric: Rubric) -> Path:
-    """``params/<scheme>/<year>.yaml`` → ``data/<scheme>/<year>/`` beside ``params/``."""
-    p = Path(params_path).resolve()
-    root = p.parent.parent.parent
-    return root / "data" / rubric.scheme / p.stem
+    """``params/<scheme>/<year>.yaml`` → ``data/<scheme>/<year>/`` (``kaohe.layout``)."""
+    return layout.default_data_dir(params_path, rubric.scheme)
 
 
 def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) -> pd.DataFrame:
@@ -147,7 +146,7 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str,
                 if str(text[idx]).endswith("%"):
                     msg = (f"应为数字，实为百分数“{text[idx]}”：比率请写成小数（如 0.85），"
                            "或用 kaohe import 按评分细则换算")
-                problems.append(Problem(shown, str(idx + 2), col, msg))
+                problems.append(Problem(shown, str(idx + 2), col, msg, Code.DATA_CELL))
                 num[idx] = np.nan
                 continue
             num[idx] = got.value
@@ -163,7 +162,8 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str,
         low = out[col].str.lower()
         bad = ~low.isin(TRUE | FALSE)
         for idx in out.index[bad]:
-            problems.append(Problem(shown, str(idx + 2), col, f"应为 1/0（是/否），实为“{out[col][idx]}”"))
+            problems.append(Problem(shown, str(idx + 2), col, f"应为 1/0（是/否），实为“{out[col][idx]}”",
+                                    Code.DATA_CELL))
         out[col] = low.isin(TRUE)
     return out, problems
 
@@ -178,7 +178,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     shown = display_path(path)
     if not path.exists():
         if table.required:
-            return None, "", [Problem(shown, "", "", "缺少必需的数据文件")]
+            return None, "", [Problem(shown, "", "", "缺少必需的数据文件", Code.DATA_FILE)]
         return None, "", []
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
@@ -187,7 +187,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
         return None, digest, exc.problems
     expected = columns_of(table.model)
     missing = [c for c in expected if c not in text.columns]
-    problems = [Problem(shown, "1", c, "缺少必需的列") for c in missing]
+    problems = [Problem(shown, "1", c, "缺少必需的列", Code.DATA_FILE) for c in missing]
     if missing:
         why = csvtext.explain_header(path.read_bytes(), list(text.columns), expected, shown)
         return None, digest, [why] if why else problems
@@ -243,7 +243,7 @@ def load_dataset(directory: Path | str) -> Dataset:
     directory = Path(directory)
     shown_dir = display_path(directory)
     if not directory.is_dir():
-        raise KaoheError([Problem(shown_dir, "", "", "数据目录不存在")])
+        raise DataError([Problem(shown_dir, "", "", "数据目录不存在", Code.DATA_FILE)])
     problems: list[Problem] = []
     tables: dict[str, pd.DataFrame] = {}
     hashes: dict[str, str] = {}
@@ -271,7 +271,7 @@ def load_dataset(directory: Path | str) -> Dataset:
         sample = bool(meta.get("sample", False))
         description = str(meta.get("description", ""))
     if problems:
-        raise KaoheError(problems)
+        raise DataError(problems)
     return Dataset(shown_dir, sample, description, tables, dict(sorted(hashes.items())),
                    tuple(notes))
 
@@ -287,9 +287,10 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
     unit_ids = set(units["unit_id"])
     kinds = set(rubric.kind_ids())
 
-    def at(table: str, ref_row: pd.Series, column: str, msg: str) -> Problem:
+    def at(table: str, ref_row: pd.Series, column: str, msg: str,
+           code: Code = Code.DATA_REFERENCE) -> Problem:
         line = ref_row["ref"].rsplit(":", 1)[1]
-        return Problem(f"{d}/{TABLES[table].file}", line, column, msg)
+        return Problem(f"{d}/{TABLES[table].file}", line, column, msg, code)
 
     for _, row in units[~units["kind"].isin(kinds)].iterrows():  # only the bad rows
         problems.append(at("units", row, "kind",
@@ -306,23 +307,19 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
                     problems.append(Problem(rubric_file, f"{node.id}.applies_to", "",
                                             f"单位“{u}”不在 units.csv 中"))
     for leaf in rubric.scored_leaves():
-        params = rubric.params_of(leaf)
-        for a, b in getattr(params, "proxy", {}).items():
-            for u in (a, b):
-                if u not in unit_ids:
-                    problems.append(Problem(rubric_file, f"{leaf.id}.rule.proxy", "",
-                                            f"单位“{u}”不在 units.csv 中"))
+        for u in leaf.rule.units_named() if leaf.rule else []:
+            if u not in unit_ids:
+                problems.append(Problem(rubric_file, f"{leaf.id}.rule", "",
+                                        f"单位“{u}”不在 units.csv 中", Code.DATA_REFERENCE))
 
     leaves = {n.id: n for n in rubric.scored_leaves()}
     all_ids = {n.id for n, _, _ in rubric.walk()} | set(leaves)
-    reads = {i: REGISTRY[n.rule.kind].reads for i, n in leaves.items() if n.rule}
-    params = {i: rubric.params_of(n) for i, n in leaves.items() if n.rule}
+    reads = {i: n.rule.reads for i, n in leaves.items() if n.rule}
     item_ids = set(data.items["item_id"].dropna())
 
-    problems += _check_rows(
-        "observations", data.observations, leaves, reads, params, unit_ids, item_ids, at
-    )
-    problems += _check_rows("events", data.events, leaves, reads, params, unit_ids, item_ids, at)
+    problems += _check_rows("observations", data.observations, leaves, reads, unit_ids,
+                            item_ids, at)
+    problems += _check_rows("events", data.events, leaves, reads, unit_ids, item_ids, at)
 
     na = data.not_applicable
     for _, row in na.iterrows():
@@ -354,11 +351,9 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
     return problems
 
 
-ITEM_LEVEL_RULES = ("quota_grade", "class_deduction")
-
-
-def _check_rows(table, df, leaves, reads, params, unit_ids, item_ids, at) -> list[Problem]:
-    """Vectorised checks of observation or event rows; only bad rows are visited."""
+def _check_rows(table, df, leaves, reads, unit_ids, item_ids, at) -> list[Problem]:
+    """Vectorised checks of observation or event rows; only bad rows are visited. Which rows
+    a rule reads is the rule's to say (``kaohe.rules.rows``)."""
     problems: list[Problem] = []
     if df.empty:
         return problems
@@ -384,35 +379,24 @@ def _check_rows(table, df, leaves, reads, params, unit_ids, item_ids, at) -> lis
                            f"指标“{row['indicator_id']}”的评分规则不读取本表数据（应放入 {where}）"))
     fine = (known & right_kind).to_numpy()
     ok = df if fine.all() else df[fine]  # the usual case: no copy of millions of rows
+    refused = np.zeros(len(ok), dtype=bool)
+    offset = pd.Series(np.arange(len(ok)), index=ok.index)
+    for i, grp in _rows_by(ok, "indicator_id"):
+        leaf = leaves[i]
+        found = (rows.observation_refusals(i, leaf.rule, grp, leaf.max_points, item_ids)
+                 if table == "observations" else rows.event_refusals(i, leaf.rule, grp))
+        for refusal in found:
+            bad = grp.iloc[refusal.rows]
+            refused[offset[bad.index].to_numpy()] = True
+            texts = (refusal.message if isinstance(refusal.message, pd.Series)
+                     else pd.Series(refusal.message, index=range(len(bad))))
+            dept = leaf.department
+            for (_, row), text in zip(bad.iterrows(), texts, strict=True):
+                problems.append(replace(at(table, row, refusal.column, text),
+                                        code=refusal.code, department=dept))
     unit = ok["unit_id"]
-    blank = unit.isna()
-    if table == "observations":
-        no_unit = ok[blank]
-        kinds = no_unit["indicator_id"].map({i: n.rule.kind for i, n in leaves.items()})
-        item_level_ok = kinds.isin(ITEM_LEVEL_RULES)
-        for _, row in no_unit[~item_level_ok].iterrows():
-            problems.append(at(table, row, "unit_id", "单位编号不能为空"))
-        for _, row in no_unit[item_level_ok & ~no_unit["item"].isin(item_ids)].iterrows():
-            problems.append(at(table, row, "item", f"事项“{row['item']}”不在 items.csv 中"))
-        for i, grp in _rows_by(ok, "indicator_id"):
-            allowed = params[i].observation_items()
-            if allowed is not None:
-                wrong = ~grp["item"].isin(allowed)
-                for _, row in grp[wrong].iterrows():
-                    problems.append(at(table, row, "item",
-                                       f"指标“{i}”的 item 应为 {'、'.join(sorted(allowed))} 之一，"
-                                       f"实为“{row['item'] if row['item'] is not None else ''}”"))
-                if wrong.any():
-                    grp = grp[~wrong]
-            problems += _out_of_range(table, grp, leaves[i], params[i], at)
-    else:
-        for i, grp in _rows_by(ok, "indicator_id"):
-            types = params[i].event_types() or set()
-            for _, row in grp[~grp["type"].isin(types)].iterrows():
-                problems.append(at(table, row, "type",
-                                   f"指标“{i}”的事件类型应为 {'、'.join(sorted(types))} 之一，"
-                                   f"实为“{row['type']}”"))
-    for _, row in ok[~blank & ~unit.isin(unit_ids)].iterrows():
+    listed = unit.isna() | unit.isin(unit_ids)
+    for _, row in ok[~listed.to_numpy() & ~refused].iterrows():
         problems.append(at(table, row, "unit_id", f"单位“{row['unit_id']}”不在 units.csv 中"))
     return problems
 
@@ -428,42 +412,6 @@ def _rows_by(df: pd.DataFrame, column: str):
             yield key, df.iloc[pos[0]:pos[-1] + 1]
         else:
             yield key, df.take(pos)
-
-
-def _out_of_range(table, grp: pd.DataFrame, leaf, params, at) -> list[Problem]:
-    """Values a leaf's rule cannot hold (``kaohe.normalize.value_spec``): a negative count or
-    score, a score above what the rater scores out of, a rate above 1, anything but 1 or 0
-    where the value means met / not met. Refused, never clipped; only bad rows are visited.
-
-    Linear in the rows: one spec per distinct item, then one vectorised comparison of every
-    row against its item's bounds (a survey has 100,000 distinct items)."""
-    problems: list[Problem] = []
-    if grp.empty:
-        return problems
-    if params.observation_items() is None:
-        # items are free (a survey's respondents): a rule that names no item cannot give
-        # one a range of its own, so one spec holds for every row
-        codes = np.zeros(len(grp), dtype=np.intp)
-        specs = [value_spec(leaf.rule.kind, params, leaf.max_points, None)]
-    else:  # the few items the rule names (others were refused before)
-        codes, uniq = pd.factorize(grp["item"], use_na_sentinel=True)  # blank item → -1
-        specs = [value_spec(leaf.rule.kind, params, leaf.max_points, item) for item in uniq]
-        specs.append(value_spec(leaf.rule.kind, params, leaf.max_points, None))  # codes == -1
-    v = grp["value"].to_numpy(dtype=float, na_value=np.nan)
-    lo = np.array([-np.inf if s.choices or s.lo is None else s.lo for s in specs])[codes]
-    hi = np.array([np.inf if s.choices or s.hi is None else s.hi + 1e-9 for s in specs])[codes]
-    bad = (v < lo) | (v > hi)
-    sets = {tuple(s.choices) for s in specs if s.choices}
-    for choices in sets:  # the few distinct sets of allowed values (1/0 …)
-        rows = np.array([tuple(s.choices or ()) == choices for s in specs])[codes]
-        bad[rows] = ~np.isin(v[rows], choices)
-    for pos in np.flatnonzero(bad):
-        row = grp.iloc[pos]
-        try:
-            parse_number(float(row["value"]), specs[codes[pos]])
-        except CellError as exc:
-            problems.append(at(table, row, "value", f"指标“{leaf.id}”：{exc}"))
-    return problems
 
 
 def row_account(directory: Path, problems: list[Problem]) -> dict[str, tuple[int, int]]:

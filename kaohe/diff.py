@@ -221,10 +221,10 @@ def _node_path(place: _Place) -> str:
     return f"{root}[{place.node.id}]"
 
 
-def _rule_params(rubric: Rubric, node: Node) -> dict[str, Any]:
+def _rule_params(node: Node) -> dict[str, Any]:
     """Validated parameters with defaults, so an explicit default is no change."""
     assert node.rule is not None
-    return rubric.params_of(node).model_dump(mode="json")
+    return node.rule.model_dump(mode="json", exclude={"kind"})
 
 
 def _rule_title(kind: str) -> str:
@@ -268,12 +268,12 @@ def diff_indicators(old: Rubric, new: Rubric) -> list[Change]:
             out.append(Change("moved", _node_path(pnew), pold.parent or None, pnew.parent or None,
                               f"{_what(pnew)}{_label(pnew.node)}由{_where(pold.parent, po)}"
                               f"移至{_where(pnew.parent, pn)}"))
-        out += _node_changes(old, new, pold, pnew)
-    out += _reorders(old, new, po, pn)
+        out += _node_changes(pold, pnew)
+    out += _reorders(po, pn)
     return out
 
 
-def _node_changes(old: Rubric, new: Rubric, pold: _Place, pnew: _Place) -> list[Change]:
+def _node_changes(pold: _Place, pnew: _Place) -> list[Change]:
     a, b = pold.node, pnew.node
     path = _node_path(pnew)
     name = f"{_what(pnew)}{_label(b)}"
@@ -305,21 +305,21 @@ def _node_changes(old: Rubric, new: Rubric, pold: _Place, pnew: _Place) -> list[
             kb = b.rule.kind if b.rule else None
             out.append(Change("rule", f"{path}.rule.kind", ka, kb,
                               f"{name}" + (f"不再直接评分（原评分规则{_rule_title(ka)}），改由下级指标汇总"
-                                           if ka else f"改为直接评分，评分规则{_rule_title(kb)}")))
+                                           if ka else f"改为直接评分，评分规则{_rule_title(kb or '')}")))
         return out
     if a.rule.kind != b.rule.kind:
-        out.append(Change("rule", f"{path}.rule", {"kind": a.rule.kind, **_rule_params(old, a)},
-                          {"kind": b.rule.kind, **_rule_params(new, b)},
+        out.append(Change("rule", f"{path}.rule", {"kind": a.rule.kind, **_rule_params(a)},
+                          {"kind": b.rule.kind, **_rule_params(b)},
                           f"{name}评分规则由{_rule_title(a.rule.kind)}改为{_rule_title(b.rule.kind)}"))
         return out
-    for sub, x, y in _deep(_rule_params(old, a), _rule_params(new, b), ""):
+    for sub, x, y in _deep(_rule_params(a), _rule_params(b), ""):
         what = "的项目取值说明（ours）" if sub == "ours" else f"参数 {sub} "
         out.append(Change("rule_param", f"{path}.rule.{sub}", x, y,
                           f"{name}评分规则{what}{_from_to(x, y, sub.rsplit('.', 1)[-1])}"))
     return out
 
 
-def _reorders(old: Rubric, new: Rubric, po: dict[str, _Place], pn: dict[str, _Place]) -> list[Change]:
+def _reorders(po: dict[str, _Place], pn: dict[str, _Place]) -> list[Change]:
     """Siblings kept under the same parent but listed in another order."""
     out = []
 

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
-from .errors import KaoheError, Problem
+from .errors import Code, DataError, Problem
 from .rubric import Node, Rubric
-from .rules import REGISTRY, LeafContext, PeriodTotals, RuleResult
+from .rules import LeafContext, PeriodTotals, RuleResult
 from .rules.base import EPS, fmt, group_join
 from .rules.points import MissingDataError
 from .rules.selfcheck import self_gaps
@@ -84,7 +84,8 @@ def _na_reasons(rubric: Rubric, data: Dataset, appl: pd.DataFrame) -> pd.DataFra
     for leaf in rubric.scored_leaves():
         off = appl.index[~appl[leaf.id]]
         for u in off:
-            reason, node = "", leaf
+            reason = ""
+            node: Node | None = leaf
             while node is not None and not reason:
                 if (u, node.id) in na.index:
                     reason = f"{na[(u, node.id)]}"
@@ -112,7 +113,7 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
     problems = _rows_for_inapplicable(data, appl, {"observations": obs_at, "events": ev_at})
     unscored = _missing_periods(rubric, periods, rubric_file)
     if unscored:  # the leaves that read them cannot run at all
-        raise KaoheError(problems + unscored)
+        raise DataError(problems + unscored)
 
     empty_obs = data.observations.iloc[0:0]
     empty_ev = data.events.iloc[0:0]
@@ -122,7 +123,6 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
     order = rubric.leaves() + [rubric.node(i) for i in rubric.order if i != "rescale"]
     for leaf in order:
         assert leaf.rule is not None
-        kind = REGISTRY[leaf.rule.kind]
         mask = appl[leaf.id]
         ctx = LeafContext(
             node_id=leaf.id, name=leaf.name, max_points=leaf.max_points,
@@ -133,17 +133,18 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
             periods=periods,
         )
         try:
-            res = kind.fn(rubric.params_of(leaf), ctx)
+            res = leaf.rule.score(ctx)
         except MissingDataError as exc:
             for u in exc.units:
                 problems.append(Problem(exc.file or f"{data.directory}/observations.csv", "",
                                         "unit_id",
                                         f"单位“{u}”（{units['name'].get(u, '')}）的指标“{leaf.id} "
-                                        f"{leaf.name}”{exc}"))
+                                        f"{leaf.name}”{exc}", Code.INPUT_MISSING,
+                                        department=leaf.department))
             continue
         results[leaf.id] = res
     if problems:
-        raise KaoheError(problems)
+        raise DataError(problems)
 
     details, lines, flags = _details(rubric, data, appl, results)
     nodes = _aggregate(rubric, appl, results)
@@ -172,12 +173,12 @@ def _missing_periods(rubric: Rubric, periods: Mapping[str, PeriodTotals],
     for leaf in rubric.scored_leaves():
         if leaf.rule is None:
             continue
-        for stem in rubric.params_of(leaf).period_stems():
+        for stem in leaf.rule.period_stems():
             if stem not in periods:
                 problems.append(Problem(rubric_file, f"{leaf.id}.rule.periods", "",
                                         f"指标“{leaf.id} {leaf.name}”需要分期评分细则“{stem}”的结果："
                                         "请用 kaohe score / kaohe.pipeline.run 计分，"
-                                        "以便先计分各分期"))
+                                        "以便先计分各分期", Code.PERIOD_MISSING))
     return problems
 
 
@@ -202,7 +203,7 @@ def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame,
             problems.append(Problem(f"{data.directory}/{file}", row["ref"].rsplit(":", 1)[1],
                                     "indicator_id",
                                     f"指标“{row['indicator_id']}”对单位“{row['unit_id']}”不适用，"
-                                    "但有数据：请删除该行或修改适用范围"))
+                                    "但有数据：请删除该行或修改适用范围", Code.ROW_NOT_READ))
     return problems
 
 
@@ -263,7 +264,7 @@ def _details(rubric, data, appl, results):
     details["section"] = by_leaf(sections)
     details["department"] = by_leaf({k: v.department for k, v in meta.items()})
     details["method"] = by_leaf({k: v.method for k, v in meta.items()})
-    details["rule"] = by_leaf({k: REGISTRY[v.rule.kind].title for k, v in meta.items() if v.rule})
+    details["rule"] = by_leaf({k: v.rule.title for k, v in meta.items() if v.rule})
     start_max = {k: r.start == "max" for k, r in results.items()}
     lost = (details["max"] - details["points"]).where(by_leaf(start_max)
                                                       .fillna(False).astype(bool), 0.0)

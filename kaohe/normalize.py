@@ -314,10 +314,10 @@ class UnitIndex:
         for u, n in self.names.items():
             if n == text:
                 return Normalised(u, got.notes)
-        u = self._by_key.get(name_key(text))
-        if u is not None:
-            return Normalised(u, (f"单位名称“{_show(text)}”按“{self.names[u]}”读取"
-                                  f"（{_differences(text, self.names[u])}）",))
+        found = self._by_key.get(name_key(text))
+        if found is not None:
+            return Normalised(found, (f"单位名称“{_show(text)}”按“{self.names[found]}”读取"
+                                      f"（{_differences(text)}）",))
         raise CellError(f"单位“{text}”不在 units.csv 中{self.suggest(text)}")
 
     def by_id(self, value: object) -> Normalised:
@@ -346,7 +346,7 @@ class UnitIndex:
         return "（是否为" + "、".join(f"“{s}”" for s in shown) + "？）"
 
 
-def _differences(written: str, listed: str) -> str:
+def _differences(written: str) -> str:
     """What separates a written name from the listed one, in words."""
     parts = []
     if any(ch.isspace() for ch in written):
@@ -365,46 +365,10 @@ def suggest(text: str, choices: Iterable[str]) -> str:
     return ("（是否为" + "、".join(f"“{c}”" for c in close) + "？）") if close else ""
 
 
-# -- what each rule's observation values are ------------------------------------------------
-
-RATE_RULES = ("rate_to_points",)
+# met / not met: the only values of a row whose rule reads 1 = 达到, 0 = 未达到
 ZERO_ONE = (0.0, 1.0)
 
 
-def value_spec(kind: str, params: Any, max_points: float, item: str | None) -> ValueSpec:
-    """The values an observation of a leaf scored by rule ``kind`` may hold, for ``item``.
-
-    Only what the documents' rules make impossible is refused: a negative count or score,
-    a score above what the rater scores out of (the leaf's points, or ``scale``), a rate
-    outside 0–1 (0–100 with ``percent: true``), anything but 1 or 0 where the value means
-    met / not met."""
-    if kind == "rater_points":
-        scale = getattr(params, "scale", None)
-        if scale:
-            return ValueSpec(f"评分（{_num(scale)}分制）", 0.0, float(scale))
-        return ValueSpec("评分", 0.0, float(max_points), hi_is_max=True)
-    if kind == "rate_to_points":
-        if getattr(params, "percent", False):
-            return ValueSpec(getattr(params, "what", "比率"), 0.0, 100.0, percent="percent")
-        return ValueSpec(getattr(params, "what", "比率"), 0.0, 1.0, percent="rate")
-    if kind == "component":
-        scale = float(getattr(params, "scale", 100.0))
-        return ValueSpec(f"{getattr(params, 'what', '评估结果')}（{_num(scale)}分制）", 0.0, scale)
-    if kind in ("checklist", "class_deduction"):
-        return ValueSpec("达标情况", choices=ZERO_ONE)
-    if kind == "deductions":
-        return ValueSpec("次数", 0.0)
-    if kind == "required_count":
-        if item is not None and item == getattr(params, "gate_item", None):
-            return ValueSpec("质量达标情况", choices=ZERO_ONE)
-        return ValueSpec("次数", 0.0)
-    if kind == "attainment":
-        return ValueSpec("目标值" if item == "target" else "完成值", 0.0)
-    if kind == "quota_grade":
-        return ValueSpec("测评得分", 0.0)
-    return ValueSpec()
-
-
 __all__ = ["CellError", "Normalised", "ValueSpec", "UnitIndex", "clean_text", "clean_code",
-           "parse_number", "parse_date", "name_key", "is_blank", "suggest", "value_spec",
+           "parse_number", "parse_date", "name_key", "is_blank", "suggest", "ZERO_ONE",
            "TRADITIONAL"]

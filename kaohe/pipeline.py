@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .dataset import Dataset, check_against, default_data_dir, load_dataset
+from .dataset import Dataset, check_against, load_dataset
 from .engine import Scores, score
-from .errors import KaoheError, Problem, display_path
+from .errors import Code, DataError, KaoheError, Problem, RubricError, display_path
+from .layout import Place
 from .rubric import LoadedRubric, Rubric, load_rubric
 from .rules import PeriodTotals
 from .schemas import TABLES
@@ -80,7 +81,7 @@ def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[Loaded
     from .office.tables import check_office
 
     loaded = load_rubric(params)
-    directory = Path(data_dir) if data_dir else default_data_dir(params, loaded.rubric)
+    directory = Place.of(params, loaded.rubric.scheme, data_dir).data
     year = re.match(r"(\d{4})(?!\d)", directory.resolve().name)
     if year and int(year.group(1)) != loaded.rubric.year:  # another year's data, by mistake
         raise KaoheError([Problem(display_path(directory), "", "",
@@ -90,7 +91,7 @@ def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[Loaded
     problems = check_against(loaded.rubric, data, loaded.path)
     problems += check_office(loaded.rubric, directory, set(data.units["unit_id"]))
     if problems:
-        raise KaoheError(problems)
+        raise DataError(problems)
     return loaded, data
 
 
@@ -102,34 +103,38 @@ def run(params: Path | str, data_dir: Path | str | None = None,
     Leaves that read period rubrics (``period_results``: 广元's quarterly contests) have those
     rubrics, beside ``params``, scored first on their own data; their totals are handed over.
 
-    ``cache`` (optional, by resolved rubric path) shares runs on their default data between
-    calls, so ``kaohe validate params/x/*.yaml`` scores each year once, not once per later year.
+    The rubrics beside it are read on the data beside its data directory, by stem
+    (``kaohe.layout``): with ``data_dir`` = ``COPY/2021`` the quarters come from
+    ``COPY/2021-Q1`` …, never from the bundled data.
+
+    ``cache`` (optional, by rubric and data directory) shares runs between calls, so
+    ``kaohe validate params/x/*.yaml`` scores each year once, not once per later year.
     """
     cache = {} if cache is None else cache
     path = Path(params)
-    key = str(path.resolve())
-    if data_dir is None and key in cache:
-        return cache[key]
-    result = _run(path, data_dir, cache)
-    if data_dir is None:
-        cache[key] = result
-    return result
+    place = (Place(path, Path(data_dir)) if data_dir
+             else Place.of(path, load_rubric(path).rubric.scheme))
+    return _cached(place, cache)
 
 
-def _run(params: Path, data_dir: Path | str | None, cache: dict[str, Run],
-         stack: tuple[str, ...] = ()) -> Run:
-    loaded, data = load(params, data_dir)
-    periods = tuple(_period_runs(params, loaded, cache, stack + (str(params.resolve()),)))
+def _cached(place: Place, cache: dict[str, Run], stack: tuple[str, ...] = ()) -> Run:
+    if place.key not in cache:
+        cache[place.key] = _run(place, cache, stack)
+    return cache[place.key]
+
+
+def _run(place: Place, cache: dict[str, Run], stack: tuple[str, ...] = ()) -> Run:
+    loaded, data = load(place.params, place.data)
+    periods = tuple(_period_runs(place, loaded, cache, stack + (place.key,)))
     earlier: tuple[Run, ...] = ()
     if TABLES["history"].file not in data.hashes:  # an explicit history.csv wins
-        earlier = tuple(_earlier_runs(params, loaded.rubric, cache))
+        earlier = tuple(earlier_runs(place, loaded.rubric, history_years(loaded.rubric), cache))
         if earlier:
             data = replace(data, tables={**data.tables, "history": history_from_runs(earlier)})
     scores = score(loaded.rubric, data, loaded.path, period_totals(periods))
     from .office.returns import status
 
-    directory = Path(data_dir) if data_dir else default_data_dir(params, loaded.rubric)
-    returns = status(loaded.rubric, directory).as_provenance()
+    returns = status(loaded.rubric, place.data).as_provenance()
     return Run(loaded, data, scores, earlier, periods, returns)
 
 
@@ -138,40 +143,42 @@ def period_stems(rubric: Rubric) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for leaf in rubric.scored_leaves():
         if leaf.rule is not None:
-            for stem in rubric.params_of(leaf).period_stems():
+            for stem in leaf.rule.period_stems():
                 seen.setdefault(stem, leaf.id)
     return [(leaf_id, stem) for stem, leaf_id in seen.items()]
 
 
-def _period_runs(params: Path, loaded: LoadedRubric, cache: dict[str, Run],
+def _period_runs(place: Place, loaded: LoadedRubric, cache: dict[str, Run],
                  stack: tuple[str, ...]) -> list[Run]:
-    """Runs of the period rubrics ``<stem>.yaml`` beside ``params`` (each scored once, on its
-    default data directory), checked to be periods of the same scheme and year."""
+    """Runs of the period rubrics ``<stem>.yaml`` beside the rubric, on the data directories
+    ``<stem>`` beside its data (each scored once), checked to be periods of the same scheme
+    and year."""
     rubric, runs, problems = loaded.rubric, [], []
     for leaf_id, stem in period_stems(rubric):
         where = f"{leaf_id}.rule.periods"
-        path = params.parent / f"{stem}.yaml"
-        key = str(path.resolve())
-        if not path.exists():
-            problems.append(Problem(loaded.path, where, "", f"分期评分细则“{stem}”不存在（应为 {path}）"))
-            continue
-        if key in stack:
+        period = place.beside(stem)
+        if not period.params.exists():
             problems.append(Problem(loaded.path, where, "",
-                                    f"分期评分细则“{stem}”又引用了正在计分的评分细则，形成循环"))
+                                    f"分期评分细则“{stem}”不存在（应为 {period.params}）",
+                                    Code.PERIOD_MISSING))
             continue
-        if key not in cache:
-            cache[key] = _run(path, None, cache, stack)
-        got = cache[key].loaded
+        if period.key in stack:
+            problems.append(Problem(loaded.path, where, "",
+                                    f"分期评分细则“{stem}”又引用了正在计分的评分细则，形成循环",
+                                    Code.PERIOD_MISSING))
+            continue
+        got = _cached(period, cache, stack).loaded
         if (got.rubric.scheme, got.rubric.year) != (rubric.scheme, rubric.year) \
                 or not got.rubric.period:
             problems.append(Problem(got.path, "period", "",
                                     f"应为“{rubric.scheme}”{rubric.year}年度的分期评分细则（须有 period），"
                                     f"实为“{got.rubric.scheme}”{got.rubric.year}年度"
-                                    + (f"分期“{got.rubric.period}”" if got.rubric.period else "，无 period")))
+                                    + (f"分期“{got.rubric.period}”" if got.rubric.period else "，无 period"),
+                                    Code.PERIOD_MISSING))
             continue
-        runs.append(cache[key])
+        runs.append(cache[period.key])
     if problems:
-        raise KaoheError(problems)
+        raise RubricError(problems)
     return runs
 
 
@@ -193,24 +200,19 @@ def history_years(rubric: Rubric) -> int:
     return max((hf.years - 1 for hf in rubric.results.history_flags), default=0)
 
 
-def _earlier_runs(params: Path, rubric: Rubric, cache: dict[str, Run]) -> list[Run]:
-    """Runs of ``<year-1>.yaml``, ``<year-2>.yaml`` … beside ``params``, as far back as the
-    flags look, stopping at the first missing year (no run of years can span a gap)."""
+def earlier_runs(place: Place, rubric: Rubric, years: int, cache: dict[str, Run]) -> list[Run]:
+    """Runs of ``<year-1>.yaml``, ``<year-2>.yaml`` … beside the rubric, on the data beside its
+    data, as far back as ``years``, stopping at the first missing rubric (no run of years can
+    span a gap). For the multi-year flags (``history_years``) and the reports' trend."""
     runs = []
-    for back in range(1, history_years(rubric) + 1):
+    for back, prior in enumerate(place.earlier(years), start=1):
         year = rubric.year - back
-        path = params.parent / f"{year}.yaml"
-        if not path.exists():
-            break
-        key = str(path.resolve())
-        if key not in cache:
-            cache[key] = _run(path, None, cache)
-        got = cache[key].loaded.rubric
-        if got.year != year or got.scheme != rubric.scheme:
-            raise KaoheError([Problem(cache[key].loaded.path, "year", "",
+        got = load_rubric(prior.params)  # checked before it is scored (it reads its own past)
+        if got.rubric.year != year or got.rubric.scheme != rubric.scheme:
+            raise RubricError([Problem(got.path, "year", "",
                                       f"往年评分细则应为“{rubric.scheme}”{year}年度，"
-                                      f"实为“{got.scheme}”{got.year}年度")])
-        runs.append(cache[key])
+                                      f"实为“{got.rubric.scheme}”{got.rubric.year}年度")])
+        runs.append(_cached(prior, cache))
     return runs
 
 
@@ -308,5 +310,5 @@ def write_scores(result: Run, out: Path | str, float_format: str | None = "%.4f"
     return written
 
 
-__all__ = ["Run", "load", "run", "write_scores", "row_accounting", "history_from_runs",
+__all__ = ["Run", "load", "run", "earlier_runs", "write_scores", "row_accounting", "history_from_runs",
            "history_years", "period_stems", "period_totals", "KaoheError", "Problem"]

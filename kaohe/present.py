@@ -136,10 +136,6 @@ class Doc:
         return column in self.totals.columns
 
 
-def _as_doc(x: ReportData | Doc, unit_id: str | None = None) -> Doc:
-    return x if isinstance(x, Doc) else Doc(x, unit_id)
-
-
 # ======================================================================================
 # shared parts
 # ======================================================================================
@@ -237,11 +233,6 @@ def _warning_name(doc: Doc, kind: str | None = None) -> str:
     specs = doc.rubric.results.warning
     specs = specs if kind is None else _specs_for(specs, kind)
     return "、".join(dict.fromkeys(s.name for s in specs)) or "警示"
-
-
-def _rank_text(doc: Doc, u: str) -> str:
-    t = doc.totals
-    return f"{int(t.at[u, 'rank'])}/{int(t.at[u, 'group_size'])}"
 
 
 def _group_title(doc: Doc, group: str) -> str:
@@ -795,7 +786,7 @@ def result(doc: Doc) -> Fragment:
             ("名次", f"第{int(row['rank'])}名", f"{group}共{int(row['group_size'])}个")]
     if doc.has("grade") and isinstance(row["grade"], str) and row["grade"]:
         figs.append(("等次", row["grade"], ""))
-    figs.append(("结果", "；".join(_flag_names(doc, u)) or "—", ""))
+    figs.append(("结果", "；".join(_flag_names(doc, str(u))) or "—", ""))
     boxes = "".join(f'<div class="keyfig"><div class="k">{esc(k)}</div>'
                     f'<div class="v">{esc(v)}</div>'
                     + (f'<div class="n">{esc(n)}</div>' if n else "") + "</div>"
@@ -822,7 +813,7 @@ def _point_adjustments(doc: Doc) -> list[str]:
         if step == "rescale" or not doc.has(step):
             continue
         node = doc.rubric.node(step)
-        if node.rule is not None and node.rule.kind == "veto":
+        if node.rule is not None and not node.rule.carries_points:
             continue
         out.append(step)
     return out
@@ -952,7 +943,7 @@ def adjustments(doc: Doc) -> Fragment | None:
     u = doc.unit_id
     d = doc.data.details
     adj_ids = [a.id for a in doc.rubric.adjustments
-               if a.rule is None or a.rule.kind != "veto"]
+               if a.rule is None or a.rule.carries_points]
     if not adj_ids and not doc.rubric.adjustments:
         return None
     d = d[(d["unit_id"] == u) & d["indicator_id"].isin(adj_ids)]

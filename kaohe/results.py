@@ -188,7 +188,9 @@ def _advanced(a: AdvancedSpec, key: pd.Series, t: pd.DataFrame) -> pd.Series:
     k_of = {g: a.top_n if a.top_n is not None
             else round_count((a.top_share or 0) * int(n_group), a.rounding)
             for g, n_group in groups.value_counts().items()}
-    pos = key[ok].groupby(groups[ok], sort=False).rank(method="min", ascending=False)
+    # ties "all": a tie at the line takes the tie's best place (every tied unit is in)
+    method = "min" if a.ties == "all" else "max"
+    pos = key[ok].groupby(groups[ok], sort=False).rank(method=method, ascending=False)
     out[ok] = (pos <= groups[ok].map(k_of)).to_numpy()
     return out
 
@@ -201,7 +203,8 @@ def _warning(w: WarningSpec, key: pd.Series, t: pd.DataFrame) -> pd.Series:
         groups = _group_key(t, w.within)
         k_of = {g: round_count(w.bottom_share * int(n), w.rounding)
                 for g, n in groups.value_counts().items()}
-        pos = key.groupby(groups, sort=False).rank(method="max", ascending=True)
+        method = "min" if w.ties == "all" else "max"
+        pos = key.groupby(groups, sort=False).rank(method=method, ascending=True)
         out |= (pos <= groups.map(k_of)).to_numpy()
     return out
 

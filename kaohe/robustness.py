@@ -299,8 +299,8 @@ def rank_robustness(
                                              r_idx, roundings)
 
     choices = pd.DataFrame({  # "rubric": each spec's own choice
-        "rounding": [roundings[i] for i in r_idx] if roundings else ["rubric"] * draws,
-        "ties": [ties[i] for i in t_idx] if ties else ["rubric"] * draws,
+        "rounding": [roundings[int(i)] for i in r_idx] if roundings else ["rubric"] * draws,
+        "ties": [ties[int(i)] for i in t_idx] if ties else ["rubric"] * draws,
     })
     units = _summary(t, ranks, grades, tiers, advanced)
     return Robustness(units, tiers, draws, spread, seed, level,

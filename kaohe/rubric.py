@@ -11,23 +11,25 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from .errors import KaoheError, Problem, display_path
+from .errors import Code, KaoheError, Problem, RubricError, display_path
 from .publication import Publication
 from .readers.yamlfile import YamlDoc, load_yaml
-from .rules import REGISTRY
+from .rules import REGISTRY, Rule
 
 TOLERANCE = 1e-6
 
@@ -60,6 +62,7 @@ class AppliesTo(Model):
     reason: str = ""
 
     def admits(self, unit_id: str, kind: str) -> bool:
+        """Whether a unit of ``kind`` is in scope (the sample-data generators ask)."""
         if self.kinds and kind not in self.kinds:
             return False
         if self.units and unit_id not in self.units:
@@ -67,14 +70,16 @@ class AppliesTo(Model):
         return unit_id not in self.except_units
 
 
-class RuleSpec(BaseModel):
-    """``kind`` names a rule of the catalogue; the other keys are its parameters."""
+def _rule_union() -> Any:
+    """The rubric's ``rule``: one of the registered rule classes, chosen by ``kind``."""
+    kinds = tuple(REGISTRY.values())
+    return Annotated[Union[kinds], Field(discriminator="kind")]  # noqa: UP007
 
-    model_config = ConfigDict(extra="allow", frozen=True)
-    kind: str
 
-    def raw_params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
+if TYPE_CHECKING:
+    AnyRule = Rule
+else:
+    AnyRule = _rule_union()
 
 
 class Node(Model):
@@ -91,7 +96,7 @@ class Node(Model):
     applies_to: AppliesTo | None = None
     aggregate: Literal["sum", "weighted"] = "sum"
     missing: Literal["shrink", "share"] = "shrink"
-    rule: RuleSpec | None = None
+    rule: AnyRule | None = None
     children: list[Node] = []
     ours: str = ""
 
@@ -130,8 +135,15 @@ class RankingSpec(Model):
     ours: str = ""
 
 
+TiesAtLine = Literal["all", "none"]
+
+
 class AdvancedSpec(Model):
-    """Advanced units (先进): the top N or top share of each group."""
+    """Advanced units (先进): the top N or top share of each group.
+
+    ``ties``: units tied at the line (the Nth place) are ``all`` on the list (it may be
+    longer than N) or ``none`` of them (shorter). The documents do not say; the default
+    reads a tie in the units' favour: all of them."""
 
     kinds: list[str] = []  # unit kinds this list is drawn from; empty = all
     top_n: int | None = Field(default=None, ge=0)
@@ -140,6 +152,7 @@ class AdvancedSpec(Model):
     within: list[str] = []
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
     min_total: float | None = None
+    ties: TiesAtLine = "all"
     name: str = "先进"
     ours: str = ""
 
@@ -152,11 +165,18 @@ class AdvancedSpec(Model):
 
 
 class WarningSpec(Model):
+    """Warned units (警示): below a total, or the bottom share of each group.
+
+    ``ties``: units tied at the bottom-share line are ``all`` warned (the list may be longer)
+    or ``none`` of them (shorter). The documents do not say; the default reads a tie in the
+    units' favour: none of them."""
+
     kinds: list[str] = []
     below: float | None = None
     bottom_share: float | None = Field(default=None, ge=0, le=1)
     within: list[str] = []
     rounding: Literal["half_up", "floor", "ceil"] = "half_up"
+    ties: TiesAtLine = "none"
     name: str = "警示"
     ours: str = ""
 
@@ -229,7 +249,7 @@ class Rubric(Model):
     def walk(self) -> Iterator[tuple[Node, Node | None, int]]:
         """Every indicator with its parent and depth (1 = first level), depth first."""
 
-        def rec(node: Node, parent: Node | None, depth: int):
+        def rec(node: Node, parent: Node | None, depth: int) -> Iterator[tuple[Node, Node | None, int]]:
             yield node, parent, depth
             for child in node.children:
                 yield from rec(child, node, depth + 1)
@@ -256,11 +276,6 @@ class Rubric(Model):
     def kind_ids(self) -> list[str]:
         return [k.id for k in self.unit_kinds]
 
-    def params_of(self, node: Node) -> BaseModel:
-        """The validated parameters of a leaf's rule."""
-        assert node.rule is not None
-        return REGISTRY[node.rule.kind].params.model_validate(node.rule.raw_params())
-
 
 # -- loading --------------------------------------------------------------------------
 
@@ -280,45 +295,104 @@ def load_rubric(path: Path | str) -> LoadedRubric:
     try:
         raw_bytes = path.read_bytes()
     except OSError as exc:
-        raise KaoheError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}")]) from exc
-    doc = load_yaml(raw_bytes, shown)  # duplicate keys, NaN, tags: refused, located
+        raise RubricError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}",
+                                   Code.RUBRIC_UNREADABLE)]) from exc
+    try:  # duplicate keys, NaN, tags, encodings: refused, located
+        doc = load_yaml(raw_bytes, shown)
+    except KaoheError as exc:
+        raise RubricError([replace(p, code=p.code or Code.RUBRIC_UNREADABLE)
+                           for p in exc.problems]) from exc
     raw = doc.data
     if not isinstance(raw, dict):
-        raise KaoheError([Problem(shown, "", "", "评分细则文件应为一个 YAML 映射（键: 值）")])
+        raise RubricError([Problem(shown, "", "", "评分细则文件应为一个 YAML 映射（键: 值）",
+                                   Code.RUBRIC_UNREADABLE)])
     try:
         rubric = Rubric.model_validate(raw)
     except ValidationError as exc:
-        problems = [Problem(shown, _key_path(e["loc"]), doc.where(_key_path(e["loc"])),
-                            _message(e)) for e in exc.errors()]
-        # Only unknown keys (typos): check the rest too, so one pass shows every problem.
-        unknown = [e["loc"] for e in exc.errors() if e["type"] == "extra_forbidden"]
-        if len(unknown) == len(problems):
-            try:
-                rest = Rubric.model_validate(_without(raw, unknown))
-                problems += [Problem(shown, k, "", m) for k, m in check_rubric(rest, raw)]
-            except ValidationError:
-                pass
-        raise KaoheError(problems) from exc
-    problems = [Problem(shown, key, "", msg) for key, msg in check_rubric(rubric, raw)]
-    problems += _year_of_file(rubric, path, shown, doc)
-    if problems:
-        raise KaoheError(problems)
+        errors = [{**e, "loc": _plain_loc(e["loc"])} for e in exc.errors()]
+        found = [(_key_path(_tag_loc(e)), _message(e), _code(e)) for e in errors]
+        found += [(k, m, Code.RUBRIC_INCONSISTENT) for k, m in _check_the_rest(raw, errors)]
+        raise RubricError(_located(shown, doc, found)) from exc
+    found = [(key, msg, Code.RUBRIC_INCONSISTENT) for key, msg in check_rubric(rubric)]
+    found += _year_of_file(rubric, path)
+    if found:
+        raise RubricError(_located(shown, doc, found))
     return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
 
 
-def _year_of_file(rubric: Rubric, path: Path, shown: str, doc: YamlDoc) -> list[Problem]:
+def _code(err: Mapping[str, Any]) -> Code:
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return Code.RUBRIC_UNKNOWN_RULE
+    return Code.RUBRIC_INVALID
+
+
+def _year_of_file(rubric: Rubric, path: Path) -> list[tuple[str, str, Code]]:
     """The year inside a rubric must be the year its file is named after (``2023.yaml``,
     ``2021-Q1.yaml``): a rubric copied for a new year and not edited would score the new
     year's data under the old year's name."""
     m = re.match(r"(\d{4})(?!\d)", path.stem)
     if m and int(m.group(1)) != rubric.year:
-        return [Problem(shown, "year", doc.where("year"),
-                        f"评分细则中的年度 {rubric.year} 与文件名“{path.name}”的年度 {m.group(1)} 不符："
-                        "请修改 year 或文件名")]
+        return [("year", f"评分细则中的年度 {rubric.year} 与文件名“{path.name}”的年度 {m.group(1)} "
+                         "不符：请修改 year 或文件名", Code.RUBRIC_INCONSISTENT)]
     return []
 
 
-def _without(raw: dict, locs: list[tuple]) -> dict:
+def _located(shown: str, doc: YamlDoc, found: list[tuple[str, str, Code]]) -> list[Problem]:
+    """Problems at key paths, each with the line and column of its key (or of its nearest
+    ancestor in the file) from the YAML loader's marks."""
+    out = []
+    for key, message, code in found:
+        line, col = doc.mark(key) or (0, 0)
+        out.append(Problem(shown, key, "", message, code, line, col))
+    return out
+
+
+def _check_the_rest(raw: dict[str, Any], errors: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """When the only problems are unknown keys (typos) and invalid rules, the rubric without
+    them is checked too, so one pass shows every problem."""
+    in_rule = [e["loc"] for e in errors if "rule" in e["loc"]]
+    rule_locs = sorted({loc[:loc.index("rule") + 1] for loc in in_rule}, key=str)
+    unknown = [e["loc"] for e in errors
+               if e["type"] == "extra_forbidden" and "rule" not in e["loc"]]
+    if len(unknown) + len(in_rule) != len(errors):
+        return _rule_checks(raw)
+    try:
+        rest = Rubric.model_validate(_without(raw, unknown + rule_locs))
+    except ValidationError:
+        return _rule_checks(raw)
+    dropped = {_key_path(loc) for loc in rule_locs}  # their problems are reported already
+    return [(k, m) for k, m in check_rubric(rest) if k not in dropped]
+
+
+def _rule_checks(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """``Rule.check`` of every rule in a rubric that failed validation elsewhere, so one pass
+    shows a rule's own problems too."""
+    adapter: TypeAdapter[Rule] = TypeAdapter(AnyRule)
+    out: list[tuple[str, str]] = []
+
+    def visit(node: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        rule, points = node.get("rule"), node.get("points")
+        if isinstance(rule, dict) and isinstance(points, (int, float)):
+            try:
+                checked = adapter.validate_python(rule)
+            except ValidationError:
+                pass
+            else:
+                out.extend((f"{path}.rule", m) for m in checked.check(float(points)))
+        children = node.get("children")
+        for i, child in enumerate(children if isinstance(children, list) else []):
+            visit(child, f"{path}.children[{i}]")
+
+    for where in ("indicators", "adjustments"):
+        nodes = raw.get(where)
+        for i, node in enumerate(nodes if isinstance(nodes, list) else []):
+            visit(node, f"{where}[{i}]")
+    return out
+
+
+def _without(raw: dict[str, Any], locs: list[tuple[Any, ...]]) -> dict[str, Any]:
     """A deep copy of ``raw`` without the keys at ``locs`` (pydantic error locations)."""
     out = copy.deepcopy(raw)
     for loc in locs:
@@ -329,7 +403,26 @@ def _without(raw: dict, locs: list[tuple]) -> dict:
     return out
 
 
-def _key_path(loc: tuple) -> str:
+def _plain_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pydantic error location without the rule union's tag: (…, "rule", "checklist",
+    "items") → (…, "rule", "items"), the keys as written in the file."""
+    out = []
+    for i, part in enumerate(loc):
+        if i and loc[i - 1] == "rule" and part in REGISTRY:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _tag_loc(err: dict[str, Any]) -> tuple[Any, ...]:
+    """Where an error is: a rule's missing or unknown ``kind`` is at its ``kind`` key."""
+    loc: tuple[Any, ...] = err["loc"]
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return (*loc, "kind")
+    return loc
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -359,9 +452,14 @@ _PYDANTIC_ZH = {
 _BOUNDS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
 
 
-def _message(err: dict) -> str:
+def _message(err: Mapping[str, Any]) -> str:
     """pydantic's error in Chinese with its bounds and the value found; pydantic's English
     text only for an error type not translated."""
+    if err["type"] == "union_tag_invalid":
+        known = "、".join(sorted(REGISTRY))
+        return f"未知的评分规则“{err['ctx']['tag']}”（可用：{known}）"
+    if err["type"] == "union_tag_not_found":
+        return "缺少评分规则名 kind（可用：" + "、".join(sorted(REGISTRY)) + "）"
     zh = _PYDANTIC_ZH.get(err["type"])
     if not zh:
         return err["msg"]
@@ -379,7 +477,7 @@ def _message(err: dict) -> str:
 # -- cross-checks ---------------------------------------------------------------------
 
 
-def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
+def check_rubric(rubric: Rubric) -> list[tuple[str, str]]:
     """Checks that need the whole rubric: ids, sums, weights, rules, references."""
     problems: list[tuple[str, str]] = []
     kinds = set(rubric.kind_ids())
@@ -469,13 +567,9 @@ def check_rubric(rubric: Rubric, raw: dict) -> list[tuple[str, str]]:
 
     # Rules that refer to other indicators.
     for node in rubric.scored_leaves():
-        if node.rule is None or node.rule.kind not in REGISTRY:
+        if node.rule is None:
             continue
-        try:
-            params = rubric.params_of(node)
-        except ValidationError:
-            continue
-        for ref in getattr(params, "refers_to", lambda: [])():
+        for ref in node.rule.refers_to():
             if ref not in seen:
                 problems.append((f"{seen[node.id]}.rule", f"引用的指标“{ref}”不存在"))
 
@@ -516,22 +610,14 @@ def _check_grades(spec: GradeSpec) -> list[tuple[str, str]]:
             out.append(("results.grades.tiers", f"各档比例合计 {total:g}，超过 1"))
     else:
         mins = [t.min for t in spec.tiers[:-1]]
-        if any(m is None for m in mins):
+        given = [m for m in mins if m is not None]
+        if len(given) < len(mins):
             out.append(("results.grades.tiers", "按分数线定等次时，除最后一档外每档须给出 min"))
-        elif mins != sorted(mins, reverse=True):
+        elif given != sorted(given, reverse=True):
             out.append(("results.grades.tiers", "分数线须从高到低排列"))
     return out
 
 
 def _check_rule(node: Node, path: str) -> list[tuple[str, str]]:
     assert node.rule is not None
-    kind = node.rule.kind
-    if kind not in REGISTRY:
-        known = "、".join(sorted(REGISTRY))
-        return [(f"{path}.kind", f"未知的评分规则“{kind}”（可用：{known}）")]
-    try:
-        params = REGISTRY[kind].params.model_validate(node.rule.raw_params())
-    except ValidationError as exc:
-        return [(f"{path}.{_key_path(e['loc'])}" if e["loc"] else path, _message(e))
-                for e in exc.errors()]
-    return [(path, msg) for msg in params.check(node.max_points)]
+    return [(path, msg) for msg in node.rule.check(node.max_points)]

@@ -23,7 +23,6 @@ from openpyxl import load_workbook
 
 from kaohe.cli import main
 from kaohe.excel import layout
-from kaohe.excel.describe import event_types
 from kaohe.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,8 +93,8 @@ def fill(path: Path, observations: list[dict[str, str]] | None = None,
     for sheet, indicator in meta.items():
         ws = wb[sheet]
         leaf = rubric.node(indicator)
-        type_names = dict(event_types(rubric.params_of(leaf)))
-        cols = layout.event_columns(leaf.rule.kind)
+        type_names = dict(leaf.rule.event_type_names())
+        cols = layout.event_columns(leaf.rule)
         r = 2
         for e in evs:
             if e["indicator_id"] != indicator:

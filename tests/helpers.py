@@ -114,8 +114,7 @@ def ctx(unit_frame: pd.DataFrame | Iterable[str], max_points: float, *,
 
 def run_rule(kind: str, params: Mapping[str, Any], context: LeafContext) -> RuleResult:
     """Validate the parameters with the rule's own model (as a rubric would) and run it."""
-    rk = REGISTRY[kind]
-    result = rk.fn(rk.params.model_validate(dict(params)), context)
+    result = REGISTRY[kind].model_validate(dict(params)).score(context)
     check_invariant(result, context.max_points)
     return result
 
@@ -158,7 +157,7 @@ def make_rubric(indicators: list[dict], **kw: Any) -> Rubric:
     }
     raw.update(kw)
     rubric = Rubric.model_validate(raw)
-    problems = check_rubric(rubric, raw)
+    problems = check_rubric(rubric)
     assert not problems, problems
     return rubric
 

@@ -203,7 +203,7 @@ def test_reports_in_a_real_browser(tools, site, tmp_path):
         _assert_page(unit)
         assert unit["title"] == TITLE + "结果反馈（云台镇）"
         for words in ("被考核单位：云台镇（镇）", "第19名", "较差", "失分明细", "observations.csv:",
-                      "一票否决，直接评为最后一个等次", "events.csv:"):
+                      "一票否决，按评分细则评为最后一个等次", "events.csv:"):
             assert words in unit["text"], words
         assert len(unit["charts"]) == 1
         b.screenshot(shots / "unit.png")

@@ -103,8 +103,14 @@ def test_validate_broken_rubric(workspace, capsys):
                       .replace("{kind: rater_points}", "{kind: rater_point}", 1), encoding="utf-8")
     assert main(["validate", str(PARAMS)]) == 1
     err = capsys.readouterr().err
-    got = {(m["file"], m["row"]) for m in problem_lines(err)}
-    assert got == {(str(PARAMS), "order"), (str(PARAMS), "indicators[0].children[0].rule.kind")}
+    # a rubric problem: file:line:column: key path: message
+    got = {m.groups() for ln in err.splitlines()
+           if (m := re.match(r"^([^:]+):(\d+):(\d+): ([^:]+): ", ln))}
+    lines = params.read_text(encoding="utf-8").splitlines()
+    order = next(i for i, ln in enumerate(lines, start=1) if ln.startswith("order:"))
+    kind = next(i for i, ln in enumerate(lines, start=1) if "{kind: rater_point}" in ln)
+    assert {(f, int(line), k) for f, line, _, k in got} == {
+        (str(PARAMS), order, "order"), (str(PARAMS), kind, "indicators[0].children[0].rule.kind")}
 
 
 def test_validate_several_params_reports_each(workspace, capsys):

@@ -22,7 +22,7 @@ from kaohe.engine import score
 from kaohe.errors import KaoheError
 from kaohe.pipeline import load, period_stems, run
 from kaohe.rubric import load_rubric
-from kaohe.rules import REGISTRY, Params, PeriodTotals, RuleResult
+from kaohe.rules import REGISTRY, PeriodTotals, Rule, RuleResult
 from kaohe.rules.points import MissingDataError
 
 
@@ -102,13 +102,13 @@ def test_no_unit_at_all():
 ])
 def test_parameters_refused(bad):
     with pytest.raises(ValidationError):
-        REGISTRY["period_results"].params.model_validate(bad)
+        REGISTRY["period_results"].model_validate(bad)
 
 
 def test_only_period_results_asks_for_periods():
     # every other rule keeps the base answer (no period rubric to score first)
-    asking = {name for name, rk in REGISTRY.items()
-              if rk.params.period_stems is not Params.period_stems}
+    asking = {name for name, cls in REGISTRY.items()
+              if cls.period_stems is not Rule.period_stems}
     assert asking == {"period_results"}
 
 
@@ -307,3 +307,41 @@ def test_the_tiny_scheme_itself_is_valid(tmp_path):
     annual = write_tiny(tmp_path)
     assert load_rubric(annual).rubric.year == 2020
     assert len(load_dataset(tmp_path / "data" / "tiny" / "2020").units) == 3
+
+
+# -- --data reaches the period rubrics' data, beside it by stem ------------------------------
+
+
+def test_data_option_reads_the_quarters_beside_it(tmp_path, capsys):
+    import shutil
+    root = Path(__file__).resolve().parents[1]
+    params = root / "params" / "guangyuan-reform" / "2021.yaml"
+    for d in (root / "data" / "guangyuan-reform").glob("2021*"):
+        shutil.copytree(d, tmp_path / d.name)
+    bundled = run(params).scores.totals.set_index("unit_id")
+    # in the copy, 利州区 scores 0 in the first quarter's contest: last of 8 instead of its place
+    q1 = tmp_path / "2021-Q1" / "observations.csv"
+    lines = q1.read_text(encoding="utf-8-sig").splitlines()
+    lines = [",".join(p[:4] + ["0"] + p[5:]) if (p := ln.split(","))[0] == "lizhou" else ln
+             for ln in lines]
+    q1.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    copy = run(params, tmp_path / "2021")
+    assert [p.data.directory for p in copy.periods] == [
+        str(tmp_path / f"2021-Q{i}") for i in range(1, 5)]
+    totals = copy.scores.totals.set_index("unit_id")
+    assert totals.at["lizhou", "total"] < bundled.at["lizhou", "total"] - 0.1
+    assert main(["score", str(params), "--data", str(tmp_path / "2021"),
+                 "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert f"读取的数据目录：{tmp_path / '2021'}" in out
+    assert f"数据 {tmp_path / '2021-Q1'}" in out
+
+
+def test_data_option_without_the_quarters_beside_it_is_refused(tmp_path, capsys):
+    import shutil
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "data" / "guangyuan-reform" / "2021", tmp_path / "2021")
+    params = root / "params" / "guangyuan-reform" / "2021.yaml"
+    assert main(["score", str(params), "--data", str(tmp_path / "2021"),
+                 "--out", str(tmp_path / "out")]) == 1
+    assert f"{tmp_path / '2021-Q1'}::: 数据目录不存在" in capsys.readouterr().err

@@ -173,7 +173,8 @@ def test_ranking_table_has_subtotals_adjustments_total_and_grade(data):
 def test_vetoes_list_the_case_and_its_data_row(data):
     html = present.vetoes(present.bulletin(data)).html
     assert "云台镇" in html and "防止返贫致贫成效" in html and VETO_ROW in html
-    assert "一票否决，直接评为最后一个等次" in html
+    # r16 (one household) is not 规模性返贫 (八): the effect is the 评分细则's, named as such
+    assert "一票否决，按评分细则评为最后一个等次" in html
 
 
 def test_honours_list_the_advanced_units(data):

@@ -168,7 +168,8 @@ def test_weighted_node_shares_a_missing_components_weight():
 # -- vetoes ------------------------------------------------------------------------------
 
 VETO = {"id": "veto", "name": "一票否决", "points": 0, "rule": {"kind": "veto", "cases": {
-    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade"},
+    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade",
+                           "says": "一票否决，直接评为最后一个等次"},  # changshou 八
     "held_to_account": {"name": "有关责任人受到责任追究", "effect": "no_advanced"},
     "fraud": {"name": "弄虚作假", "effect": "zero"}}}}
 
@@ -332,6 +333,36 @@ def test_top_n_with_a_tie_at_the_cut_takes_every_tied_unit():
     t = _anfu(depts, {"t1": 90}, advanced=ANFU_ADVANCED)
     # d6 and d7 share 6th place: both advanced (7 units), d8 not
     assert sorted(t.index[t["advanced"] & (t["kind"] == "dept")]) == [f"d{i}" for i in range(1, 8)]
+
+
+def test_ties_none_at_the_cut_leaves_the_tied_units_out():
+    # anfu 第七条 six 先进单位, with the tie on 6th place read the other way (ties: none)
+    depts = {"d1": 99, "d2": 98, "d3": 97, "d4": 96, "d5": 95, "d6": 94, "d7": 94, "d8": 90}
+    none = [{**ANFU_ADVANCED[0], "ties": "none"}, ANFU_ADVANCED[1]]
+    t = _anfu(depts, {"t1": 90}, advanced=none)
+    assert sorted(t.index[t["advanced"] & (t["kind"] == "dept")]) == [f"d{i}" for i in range(1, 6)]
+
+
+@pytest.mark.parametrize(("ties", "flags"), [("all", ["c1", "c2", "c3"]), ("none", ["c1"])])
+def test_guangyuan_red_flags_with_a_tie_on_second_place(ties, flags):
+    # 工作方案四（四）: 流动红旗 for the two best 县（区）of the quarter; c2 and c3 tie on 2nd
+    counties = {"c1": 95.5, "c2": 93.25, "c3": 93.25, "c4": 90}
+    t = _anfu(counties, {"z": 99}, advanced=[{"kinds": ["dept"], "top_n": 2, "ties": ties,
+                                              "name": "流动红旗"}])
+    assert sorted(t.index[t["advanced"]]) == flags
+
+
+@pytest.mark.parametrize(("ties", "warned"), [("none", ["d10"]), ("all", ["d10", "d9", "d8"])])
+def test_warning_bottom_share_with_a_tie_on_the_line(ties, warned):
+    # 10 departments, bottom 20% = 2 places; d8 and d9 tie on the 2nd-last place
+    depts = {f"d{i}": 90 - i for i in range(1, 8)} | {"d8": 80, "d9": 80, "d10": 70}
+    t = _anfu(depts, {"t1": 99}, warning={"bottom_share": 0.2, "within": ["kind"], "ties": ties})
+    assert sorted(t.index[t["warning"]]) == sorted(warned)
+
+
+def test_tie_defaults_keep_the_units_favour():
+    from kaohe.rubric import AdvancedSpec, WarningSpec
+    assert AdvancedSpec(top_n=1).ties == "all" and WarningSpec().ties == "none"
 
 
 def test_warning_below_sixty():

@@ -256,7 +256,11 @@ def test_problems_print_as_file_key_message(tmp_path, raw):
     raw["indicators"][0]["children"][0]["points"] = 4
     path = write(tmp_path, raw)
     (p,) = problems_of(path)
-    assert str(p) == f"{path}:{A}.children:: {p.message}"
+    # file:line:column of the key in the YAML, then the key path, then the message
+    assert p.line > 0 and p.col > 0
+    assert str(p) == f"{path}:{p.line}:{p.col}: {A}.children: {p.message}"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[p.line - 1][p.col - 1:].startswith("children")
 
 
 def test_unreadable_file(tmp_path):

@@ -307,7 +307,7 @@ def _county_rows(year: int, rub: Rubric, rng: random.Random, targets, na) -> lis
         rows.append([cid, "P", "省领导小组", None, prov, "省对市监测评估（第三方评估、抽查复核）"])
     quality = {u: rng.uniform(0.86, 0.98) for u in kinds}
     for leaf in rub.leaves_under("M1"):
-        params = rub.rubric.params_of(leaf)
+        params = leaf.rule
         rule = leaf.rule.kind
         dept = leaf.department.split("、")[0]
         for unit, kind in kinds.items():
@@ -369,7 +369,7 @@ def _task_verdicts(rub: Rubric, rows: list[list], rng: random.Random) -> dict[st
             continue
         short = []
         for leaf in rub.leaves_under(tid):
-            p = rub.rubric.params_of(leaf)
+            p = leaf.rule
             if leaf.rule.kind != "attainment":
                 continue
             vals = by.get(leaf.id, [])

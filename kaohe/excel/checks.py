@@ -31,8 +31,7 @@ from ..normalize import (
     suggest,
 )
 from ..rubric import LoadedRubric, Node
-from ..rules import REGISTRY
-from . import describe
+from ..rules import rows
 from .reader import RawRow
 from .template import department_of
 
@@ -70,8 +69,7 @@ class Context:
         r = self.loaded.rubric
         self.leaves: dict[str, Node] = {n.id: n for n in r.scored_leaves()}
         self.nodes: set[str] = {n.id for n, _, _ in r.walk()} | set(self.leaves)
-        self.params = {i: r.params_of(n) for i, n in self.leaves.items() if n.rule}
-        self.reads = {i: REGISTRY[n.rule.kind].reads for i, n in self.leaves.items() if n.rule}
+        self.reads = {i: n.rule.reads for i, n in self.leaves.items() if n.rule}
 
 
 def context(loaded: LoadedRubric, data: Dataset) -> Context:
@@ -123,7 +121,7 @@ def _indicator(r: _Row, ctx: Context, table: str) -> Node | None:
     if r.row.indicator is not None:
         ind = r.row.indicator
     else:
-        ind = r.read("indicator_id", clean_code)
+        ind = r.read("indicator_id", clean_code)  # type: ignore[assignment]  # text or None
         if ind is None:
             if not r.problems:
                 r.fail("indicator_id", "指标编号不能为空")
@@ -162,14 +160,18 @@ def _applies(r: _Row, ctx: Context, unit: str, node: Node, key: str) -> None:
 
 def _observation(r: _Row, ctx: Context) -> dict | None:
     node = _indicator(r, ctx, "observations")
-    params = ctx.params.get(node.id) if node else None
-    kind = node.rule.kind if node else ""
-    item_level = bool(node) and describe.is_item_level(kind, params)
+    rule = node.rule if node is not None else None
+    level = rule.row_level() if rule is not None else "unit"
     unit = None
     if not is_blank(r.row.cells.get("unit_id")):
         unit = _unit(r, ctx, "unit_id", by_name=False)
-    elif node is not None and not item_level:
-        r.fail("unit_id", "单位编号不能为空")
+        if unit is not None and rule is not None:
+            if level == "item":
+                r.fail("unit_id", rows.ITEM_ROWS_ONLY)
+            elif unit in rule.refused_units():
+                r.fail("unit_id", rule.refused_units()[unit])
+    elif rule is not None and level == "unit":
+        r.fail("unit_id", rows.UNIT_REQUIRED)
     if unit is not None and "unit_name" in r.row.cells:
         written = r.read("unit_name", clean_text)
         listed = ctx.units.names[unit]
@@ -180,19 +182,18 @@ def _observation(r: _Row, ctx: Context) -> dict | None:
                 r.fail("unit_name", f"单位编号 {unit} 对应“{listed}”，名称却是“{written}”：请核对是哪个单位")
     before = len(r.problems)
     item = r.read("item", clean_code)
-    if node is not None:
-        allowed = params.observation_items()
-        if item_level:
+    item = None if item is None else str(item)
+    if node is not None and rule is not None:
+        if level != "unit":
             if item is None:
                 r.fail("item", "按事项填报的指标须填写事项编号")
             elif item not in ctx.item_names:
                 r.fail("item", f"事项“{item}”不在 items.csv 中{suggest(str(item), ctx.item_names)}")
-        elif allowed is not None and item not in allowed:
-            r.fail("item", f"指标“{node.id}”的分项应为 {'、'.join(sorted(allowed))} 之一，"
-                           f"实为“{item or ''}”")
+        elif (msg := rows.wrong_item(node.id, rule.observation_items(), item)) is not None:
+            r.fail("item", msg)
     value = None
-    if node is not None and len(r.problems) == before:  # the allowed values depend on the item
-        spec = describe.spec(node, params, item)
+    if node is not None and rule is not None and len(r.problems) == before:
+        spec = rule.value_spec(node.max_points, item)  # the allowed values depend on the item
         before = len(r.problems)
         value = r.read("value", lambda v: parse_number(v, spec))
         if value is None and len(r.problems) == before:
@@ -207,12 +208,13 @@ def _observation(r: _Row, ctx: Context) -> dict | None:
             "value": value, "note": note}
 
 
-def _event_type(r: _Row, node: Node, params) -> str | None:
+def _event_type(r: _Row, node: Node) -> str | None:
     written = r.read("type", clean_text)
     if written is None:
         r.fail("type", "事件类型不能为空")
         return None
-    types = describe.event_types(params)
+    assert node.rule is not None
+    types = node.rule.event_type_names()
     for tid, name in types:
         if written in (tid, name):
             return tid
@@ -230,9 +232,7 @@ def _event(r: _Row, ctx: Context) -> dict | None:
     node = _indicator(r, ctx, "events")
     by_name = "unit_name" in r.row.cells
     unit = _unit(r, ctx, "unit_name" if by_name else "unit_id", by_name)
-    params = ctx.params.get(node.id) if node else None
-    kind = node.rule.kind if node else ""
-    etype = _event_type(r, node, params) if node is not None else None
+    etype = _event_type(r, node) if node is not None else None
     work = r.read("work", clean_text) if "work" in r.row.cells else None
     value = None
     if "value" in r.row.cells:
@@ -241,7 +241,7 @@ def _event(r: _Row, ctx: Context) -> dict | None:
     before = len(r.problems)
     description = r.read("description", clean_text)
     if description is None and len(r.problems) == before:
-        if kind == "veto":
+        if node is not None and node.rule is not None and not node.rule.carries_points:
             r.fail("description", "一票否决须写明情况说明（否决的事实和依据），不能为空")
         else:
             r.fail("description", "情况说明不能为空（将写入考核反馈）")

@@ -221,7 +221,7 @@ def import_files(params: Path | str, files: Sequence[Path | str], *,
         return result
     if show is not None and result.changes:
         show(result)  # before → after, before anything is written
-    _write(result, loaded, Path(params), directory, clean, existing, replaced, now)
+    _write(result, Path(params), directory, clean, existing, replaced, now)
     _log_import(result, loaded, directory, files, got, clean, now, refused=bool(result.problems))
     return result
 
@@ -287,7 +287,7 @@ def _typed(row: dict[str, str]) -> dict:
     return {k: (v if v != "" else None) for k, v in row.items()}
 
 
-def _write(result: Imported, loaded: LoadedRubric, params: Path, directory: Path,
+def _write(result: Imported, params: Path, directory: Path,
            clean: list[Clean], existing: dict[str, Existing], replaced: dict[str, set[tuple]],
            now: dt.datetime | None) -> None:
     """Write the merged tables after checking the whole directory with them in place."""

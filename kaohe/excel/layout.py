@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..rules import Rule
+
 FORMAT = "kaohe-template/1"
 INSTRUCTIONS = "填报说明"
 DATA = "数据填报"
@@ -47,14 +49,15 @@ OBS_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def event_columns(kind: str) -> tuple[Column, ...]:
+EVENT_FIELD_WIDTHS = {"work": 28, "value": 16}
+
+
+def event_columns(rule: Rule) -> tuple[Column, ...]:
     """Columns of an events sheet; ``work`` and ``value`` only where the rule reads them."""
     cols = [Column("unit_name", "单位名称", 22, input=True),
             Column("type", "事件类型", 34, input=True)]
-    if kind == "highest_per_work":
-        cols.append(Column("work", "工作事项（同一工作就高计分）", 28, input=True))
-    if kind == "credits_findings":
-        cols.append(Column("value", "上级扣分（未发现问题留空）", 16, input=True))
+    cols += [Column(key, header, EVENT_FIELD_WIDTHS.get(key, 20), input=True)
+             for key, header in rule.event_fields().items()]
     cols += [Column("date", "日期", 14, input=True),
              Column("description", "情况说明（必填）", 60, input=True)]
     return tuple(cols)

@@ -26,7 +26,6 @@ from ..errors import KaoheError, Problem, display_path
 from ..normalize import is_blank
 from ..office.digests import META_ROW, indicator_digest, what_changed
 from ..rubric import LoadedRubric
-from ..rules import REGISTRY
 from ..schemas import TABLES, columns_of
 from . import layout
 
@@ -316,9 +315,9 @@ def _columns_for(table: str, indicator: str, loaded: LoadedRubric) -> tuple[layo
         node = loaded.rubric.node(indicator)
     except KeyError:
         return None
-    if node.rule is None or REGISTRY[node.rule.kind].reads != "events":
+    if node.rule is None or node.rule.reads != "events":
         return None
-    return layout.event_columns(node.rule.kind)
+    return layout.event_columns(node.rule)
 
 
 def _read_sheet(ws: Worksheet, label: str, origin: str, table: str, indicator: str,

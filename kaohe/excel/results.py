@@ -21,7 +21,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .. import __version__
 from ..rubric import Node, Rubric
-from ..rules import REGISTRY
 from ..rules.base import fmt
 from .workbook import (
     BORDER,
@@ -88,7 +87,7 @@ def bulletin_columns(rubric: Rubric, totals: pd.DataFrame, nodes: pd.DataFrame) 
     if "rescale" in rubric.order:
         cols.append(Col(None, "折算得分", t["rescaled"]))
     adjust = [a for a in rubric.adjustments
-              if a.rule is not None and REGISTRY[a.rule.kind].name != "veto" and a.id in t.columns]
+              if a.rule is not None and a.rule.carries_points and a.id in t.columns]
     for a in adjust:
         cols.append(Col("加减分", a.name, t[a.id]))
     cols.append(Col(None, "总分", t["total"]))

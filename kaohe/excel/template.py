@@ -30,9 +30,9 @@ from ..errors import KaoheError, Problem, display_path
 from ..normalize import ValueSpec
 from ..office.digests import META_ROW, indicator_digest, terms_json
 from ..rubric import LoadedRubric, Node, Rubric, load_rubric
-from ..rules import REGISTRY
+from ..rules import Rule
 from ..rules.base import fmt
-from . import describe, layout
+from . import layout
 from .workbook import (
     BORDER,
     CENTER,
@@ -61,11 +61,17 @@ def department_of(node: Node) -> str:
     return node.department.strip() or layout.NO_DEPARTMENT
 
 
+def _rule(leaf: Node) -> Rule:
+    """The rule of a scored leaf (a checked rubric gives every leaf one)."""
+    assert leaf.rule is not None, leaf.id
+    return leaf.rule
+
+
 def departments(rubric: Rubric) -> dict[str, list[Node]]:
     """Leaves that read observations or events, by responsible department, rubric order."""
     out: dict[str, list[Node]] = {}
     for leaf in rubric.scored_leaves():
-        if leaf.rule is not None and REGISTRY[leaf.rule.kind].reads in ("observations", "events"):
+        if leaf.rule is not None and _rule(leaf).reads in ("observations", "events"):
             out.setdefault(department_of(leaf), []).append(leaf)
     return out
 
@@ -128,14 +134,14 @@ def build_workbook(loaded: LoadedRubric, key: str, dept: str, leaves: Sequence[N
         lists.cell(i, 1, n)
     unit_range = f"{quote_sheetname(layout.LISTS)}!$A$1:$A${max(len(names), 1)}"
 
-    obs_leaves = [n for n in leaves if REGISTRY[n.rule.kind].reads == "observations"]
-    event_leaves = [n for n in leaves if REGISTRY[n.rule.kind].reads == "events"]
+    obs_leaves = [n for n in leaves if _rule(n).reads == "observations"]
+    event_leaves = [n for n in leaves if _rule(n).reads == "events"]
     sheets: list[tuple[str, str, str]] = []  # (sheet, table, indicator)
     where: dict[str, str] = {}
     rows = 0
     if obs_leaves:
         ws = wb.create_sheet(layout.DATA, 1)
-        rows = _data_sheet(ws, rubric, obs_leaves, data, appl, dept)
+        rows = _data_sheet(ws, obs_leaves, data, appl, dept)
         sheets.append((layout.DATA, "observations", ""))
         for n in obs_leaves:
             where[n.id] = layout.DATA
@@ -144,7 +150,7 @@ def build_workbook(loaded: LoadedRubric, key: str, dept: str, leaves: Sequence[N
         name = layout.event_sheet_name(leaf.id, taken)
         taken.add(name)
         ws = wb.create_sheet(name, len(sheets) + 1)
-        types = describe.event_types(rubric.params_of(leaf))
+        types = _rule(leaf).event_type_names()
         for i, (_, tname) in enumerate(types, start=1):
             lists.cell(i, col, tname)
         letter = get_column_letter(col)
@@ -178,18 +184,17 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.autoFilter = False
 
 
-def _data_rows(rubric: Rubric, leaves: Sequence[Node], data: Dataset,
+def _data_rows(leaves: Sequence[Node], data: Dataset,
                appl: pd.DataFrame) -> list[tuple[Node, str | None, str, str | None, str]]:
     """(leaf, unit_id, unit name, item, item name) of every row of the data sheet."""
     units = data.units
     items = data.items
     roles = data.roles
-    out = []
+    out: list[tuple[Node, str | None, str, str | None, str]] = []
     for leaf in leaves:
-        params = rubric.params_of(leaf)
-        kind = leaf.rule.kind
-        if describe.is_item_level(kind, params):
-            held = set(roles.loc[roles["role"].isin(list(params.roles)), "item_id"])
+        rule = _rule(leaf)
+        if rule.row_level() != "unit":  # rows about reform items: one per item held
+            held = set(roles.loc[roles["role"].isin(list(rule.item_roles())), "item_id"])
             for item_id, name in zip(items["item_id"], items["name"], strict=True):
                 if item_id in held:
                     out.append((leaf, None, "", item_id, name))
@@ -198,24 +203,23 @@ def _data_rows(rubric: Rubric, leaves: Sequence[Node], data: Dataset,
         for u, name in zip(units["unit_id"], units["name"], strict=True):
             if not mask.get(u, False):
                 continue
-            for item, item_name in describe.item_rows(kind, params):
+            for item, item_name in rule.item_rows():
                 out.append((leaf, u, name, item, item_name))
     return out
 
 
-def _data_sheet(ws: Worksheet, rubric: Rubric, leaves: Sequence[Node], data: Dataset,
+def _data_sheet(ws: Worksheet, leaves: Sequence[Node], data: Dataset,
                 appl: pd.DataFrame, dept: str) -> int:
     cols = layout.OBS_COLUMNS
     _header(ws, cols)
     pos = {c.key: j for j, c in enumerate(cols, start=1)}
     source = "" if dept == layout.NO_DEPARTMENT else dept
     checks: dict[tuple, DataValidation] = {}
-    rows = _data_rows(rubric, leaves, data, appl)
+    rows = _data_rows(leaves, data, appl)
     for r, (leaf, unit_id, unit_name, item, item_name) in enumerate(rows, start=2):
-        params = rubric.params_of(leaf)
         values = {"unit_id": unit_id, "unit_name": unit_name or None, "indicator_id": leaf.id,
                   "indicator_name": leaf.name, "item": item, "item_name": item_name or None,
-                  "max": leaf.max_points, "requirement": describe.requirement(leaf, params, item),
+                  "max": leaf.max_points, "requirement": _rule(leaf).requirement(leaf.max_points, item),
                   "value": None, "source": source or None, "note": None}
         for col in cols:
             c = ws.cell(r, pos[col.key], values[col.key])
@@ -225,7 +229,7 @@ def _data_sheet(ws: Worksheet, rubric: Rubric, leaves: Sequence[Node], data: Dat
                 c.protection = UNLOCKED
                 c.fill = INPUT_FILL
         ws.cell(r, pos["max"]).number_format = TWO_DECIMALS
-        spec = describe.spec(leaf, params, item)
+        spec = _rule(leaf).value_spec(leaf.max_points, item)
         dv = checks.get(_spec_key(spec))
         if dv is None:
             dv = _validation(spec)
@@ -263,12 +267,13 @@ def _validation(spec: ValueSpec) -> DataValidation:
 
 
 def _f(x: float | None) -> str:
-    return fmt(x if x is not None else 0.0) if float(x or 0).is_integer() else repr(float(x))
+    v = float(x or 0.0)
+    return fmt(v) if v.is_integer() else repr(v)
 
 
 def _event_sheet(ws: Worksheet, leaf: Node, n_units: int, unit_range: str,
                  type_range: str) -> None:
-    cols = layout.event_columns(leaf.rule.kind)
+    cols = layout.event_columns(_rule(leaf))
     _header(ws, cols)
     n_rows = max(layout.EVENT_ROWS_MIN, 2 * n_units)
     pos = {c.key: j for j, c in enumerate(cols, start=1)}
@@ -331,9 +336,8 @@ def _guide(ws: Worksheet, loaded: LoadedRubric, key: str, dept: str, leaves: Seq
         c.font, c.fill, c.alignment, c.border = HEADER_FONT, HEADER_FILL, CENTER, BORDER
     for leaf in leaves:
         r += 1
-        params = rubric.params_of(leaf)
         values = [leaf.id, leaf.name, leaf.max_points, leaf.content or leaf.standard,
-                  describe.rule_words(leaf, params), where.get(leaf.id, "")]
+                  _rule(leaf).words(leaf.max_points), where.get(leaf.id, "")]
         for j, v in enumerate(values, start=1):
             c = ws.cell(r, j, v)
             c.alignment, c.border = WRAP, BORDER
@@ -346,7 +350,7 @@ def _guide(ws: Worksheet, loaded: LoadedRubric, key: str, dept: str, leaves: Seq
 def _meta(ws: Worksheet, loaded: LoadedRubric, key: str, dept: str,
           sheets: Sequence[tuple[str, str, str]], leaves: Sequence[Node]) -> None:
     r = loaded.rubric
-    rows = [("format", layout.FORMAT), ("scheme", r.scheme), ("key", key), ("year", r.year),
+    rows: list[tuple[object, ...]] = [("format", layout.FORMAT), ("scheme", r.scheme), ("key", key), ("year", r.year),
             ("period", r.period), ("department", dept), ("rubric_sha256", loaded.sha256),
             ("kaohe_version", __version__)]
     rows += [("sheet", name, table, ind) for name, table, ind in sheets]

@@ -65,7 +65,7 @@ def read_appeals(directory: Path) -> list[Appeal]:
         return []
     cols = ["unit_id", "indicator_id", "received", "claim", "decision", "decided_by",
             "decided", "reason", "ref"]
-    return [Appeal(**{c: None if blank(r[c]) else r[c] for c in cols})
+    return [Appeal(**{c: None if blank(r[c]) else r[c] for c in cols})  # type: ignore[arg-type]
             for r in frame.to_dict("records")]
 
 

@@ -22,7 +22,8 @@ def indicator_terms(node: Node) -> dict[str, Any]:
     """The terms of an indicator a return is made against."""
     rule = node.rule
     return {"points": node.points, "kind": rule.kind if rule else None,
-            "params": rule.raw_params() if rule else {}}
+            "params": rule.model_dump(mode="json", exclude_unset=True, exclude={"kind"})
+            if rule else {}}
 
 
 def _canonical(terms: dict[str, Any]) -> str:
@@ -60,6 +61,8 @@ def what_changed(old: dict[str, Any], node: Node) -> list[str]:
 
 
 def _short(x: Any) -> str:
+    if isinstance(x, float) and x.is_integer():
+        x = int(x)  # a validated parameter is 100.0 where the rubric wrote 100
     text = "—" if x is None else (x if isinstance(x, str) else json.dumps(x, ensure_ascii=False,
                                                                           default=str))
     return text if len(text) <= 60 else text[:57] + "…"

@@ -252,8 +252,9 @@ def publish(params: Path | str, out: Path | str, *, note: str = "",
     _write_versions(root, rubric, number, manifest, manifest_sha)
     auditlog.append(directory, "publish" if previous is None else "correction", "accepted",
                     files=[target / MANIFEST], now=when,
-                    counts={"files": len(manifest["files"]), "units": len(names),
-                            "changed_units": len(manifest["corrected_units"])},
+                    counts={"files": len(manifest["files"]),  # type: ignore[arg-type]
+                            "units": len(names),
+                            "changed_units": len(manifest["corrected_units"])},  # type: ignore[arg-type]
                     version=number, path=display_path(target), note=note,
                     appeals=[a["key"] for a in decided], manifest_sha256=manifest_sha)
     return Published(target, number, manifest,

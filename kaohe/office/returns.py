@@ -141,13 +141,11 @@ def record(directory: Path, rows: list[dict]) -> Path:
 def return_rows(department: str, leaves: list[Node], file: Path, sha256: str,
                 counts: dict[str, int], received: str) -> list[dict]:
     """The returns.csv rows of one file returning ``leaves`` for ``department``."""
-    from ..rules import REGISTRY
 
     rows = []
     for leaf in leaves:
         n = counts.get(leaf.id, 0)
-        may_be_empty = REGISTRY[leaf.rule.kind].reads == "events" or leaf.rule.kind in (
-            "deductions", "required_count", "class_deduction")
+        may_be_empty = leaf.rule is not None and leaf.rule.rows_optional
         rows.append({"department": department, "indicator_id": leaf.id, "file": file.name,
                      "sha256": sha256, "rows": n, "none_to_report": n == 0 and may_be_empty,
                      "received": received, "rubric_digest": indicator_digest(leaf)})

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import KaoheError, Problem, display_path
+from ..errors import BuildError, KaoheError, Problem, display_path
 from ..pipeline import Run
 from ..rubric import Rubric, load_rubric
 from . import files, index, keys
@@ -185,7 +185,7 @@ def _build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | N
     index.write(out / TOP_INDEX, index.top_page(out))
     result.failed = len({p.file for p in failures})
     if failures:
-        raise KaoheError(failures)
+        raise BuildError(failures)
     return result
 
 
@@ -304,7 +304,7 @@ def _write_page(out: Path, b: _SchemeYearBuild, res: PageResult, failures: list[
     failed = _failed_path(out, res.path)
     b.changed = True
     pdf = out / pdf_path(res.path)
-    if res.ok:
+    if res.ok and res.html is not None:
         files.write_text(target, res.html)
         if res.pdf is not None:
             files.write_bytes(pdf, res.pdf)

@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -41,7 +42,7 @@ MEAN_COLOUR = "#222222"
 BEST_COLOUR = "#b23a3a"
 HEAT = LinearSegmentedColormap.from_list("kaohe", ["#f4f1e8", "#9ec3c0", "#2f6f78", "#173f4a"])
 
-RC = {
+RC: Any = {  # matplotlib rc parameters (its stubs type the keys as a Literal)
     "font.family": [FAMILY],
     "font.size": 9,
     "axes.unicode_minus": False,
@@ -75,7 +76,7 @@ def register_font() -> str:
         fm.addfont(path)
         ours = [f for f in fm.ttflist if Path(f.fname) == Path(path)]
         fm.ttflist = ours + [f for f in fm.ttflist if Path(f.fname) != Path(path)]
-        fm._findfont_cached.cache_clear()
+        fm._findfont_cached.cache_clear()  # type: ignore[attr-defined]
         _registered[:] = [path]
     return path
 

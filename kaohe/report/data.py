@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import KaoheError, Problem, display_path
+from ..layout import Place
 from ..rubric import Rubric, load_rubric
 
 if TYPE_CHECKING:  # the pipeline (pandera, data checks) is imported only to score
@@ -183,11 +184,8 @@ def previous_params(params: Path | str) -> Path | None:
     """The previous year's rubric beside this one: 2019.yaml for 2020.yaml, 2021-Q1.yaml for
     2022-Q1.yaml (the same period a year earlier); None for a file not named by its year.
     It may not exist."""
-    p = Path(params)
-    m = re.fullmatch(r"(\d{4})(.*)", p.stem)
-    if not m:
-        return None
-    return p.with_name(f"{int(m.group(1)) - 1}{m.group(2)}{p.suffix}")
+    prev = Place(Path(params), Path()).year_back(1)
+    return prev.params if prev is not None else None
 
 
 def write_rubric_changes(params: Path | str, directory: Path | str) -> list[Path]:
@@ -266,7 +264,7 @@ def with_history(result: Run, params: Path | str, runs: dict[str, Run]) -> Run:
     History from the data (history.csv) or computed by the pipeline for multi-year flags is
     kept. Otherwise consecutive earlier years' rubrics beside this one (``2022.yaml`` for
     ``2023.yaml``, up to TREND_YEARS back) are scored, each once per build (``runs``)."""
-    from ..pipeline import history_from_runs, run
+    from ..pipeline import earlier_runs, history_from_runs
 
     if len(result.data.history):
         return result
@@ -274,18 +272,11 @@ def with_history(result: Run, params: Path | str, runs: dict[str, Run]) -> Run:
     params = Path(params)
     if params.stem != str(r.year):  # a period (2021-Q1): no year-on-year series
         return result
-    earlier = []
-    for back in range(1, TREND_YEARS + 1):
-        path = params.parent / f"{r.year - back}.yaml"
-        if not path.exists():
-            break
-        key = str(path.resolve())
-        if key not in runs:
-            runs[key] = run(path)
-        prior = runs[key]
-        if prior.loaded.rubric.scheme != r.scheme or prior.loaded.rubric.year != r.year - back:
-            break
-        earlier.append(prior)
+    place = Place(params, Path(result.data.directory))
+    try:
+        earlier = earlier_runs(place, r, TREND_YEARS, runs)
+    except KaoheError:  # an earlier file of another scheme or year: no trend
+        earlier = []
     if not earlier:
         return result
     data = replace(result.data, tables={**result.data.tables, "history": history_from_runs(earlier)})
@@ -310,9 +301,8 @@ def prepare(params: Path | str, directory: Path | str, runs: dict[str, Run] | No
     """Score a scheme-year once and write what its reports read into ``directory``."""
     from ..pipeline import run
 
-    result = run(params)
     runs = {} if runs is None else runs
-    runs[str(Path(params).resolve())] = result
+    result = run(params, cache=runs)
     result = with_history(result, params, runs)
     write_report_data(result, directory)
     write_robustness_table(result, directory)

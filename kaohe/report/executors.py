@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..errors import KaoheError, Problem
 from .worker import PageResult, PageTask, RenderOptions, close_local, render_batch
@@ -62,9 +62,10 @@ class _Futures:
     batch: int = 1
 
     def __init__(self) -> None:
-        self.pending: dict = {}  # future → its batch
+        self.pending: dict[Any, list[PageTask]] = {}  # future → its batch
 
-    def _start(self, batch: list[PageTask]):
+    def _start(self, batch: list[PageTask]) -> Any:
+        """Start one batch; a future (concurrent.futures or Dask) of its results."""
         raise NotImplementedError
 
     def submit(self, tasks: list[PageTask], on_done: OnDone) -> None:
@@ -72,7 +73,7 @@ class _Futures:
             self.pending[self._start(b)] = b
         self.collect([f for f in list(self.pending) if f.done()], on_done)
 
-    def collect(self, done: Iterable, on_done: OnDone) -> None:
+    def collect(self, done: Iterable[Any], on_done: OnDone) -> None:
         for fut in done:
             batch = self.pending.pop(fut)
             try:
@@ -107,7 +108,7 @@ class ProcessPool(_Futures):
                                         mp_context=multiprocessing.get_context("spawn"),
                                         initializer=_ignore_sigint)
 
-    def _start(self, batch: list[PageTask]):
+    def _start(self, batch: list[PageTask]) -> Any:
         return self.pool.submit(render_batch, batch, self.options)
 
     def drain(self, on_done: OnDone) -> None:
@@ -133,21 +134,21 @@ class DaskCluster(_Futures):
         self.options = options
         self.batch = batch
         try:
-            self.client = Client(scheduler, timeout="30s")
+            self.client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
         except OSError as exc:
             raise KaoheError([Problem("--scheduler", "", "",
                                       f"无法连接 Dask 调度器 {scheduler}：{exc}")]) from exc
 
-    def _start(self, batch: list[PageTask]):
+    def _start(self, batch: list[PageTask]) -> Any:
         return self.client.submit(render_batch, batch, self.options, pure=False)
 
     def drain(self, on_done: OnDone) -> None:
         from distributed import as_completed
 
-        self.collect(as_completed(list(self.pending)), on_done)
+        self.collect(as_completed(list(self.pending)), on_done)  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
-        self.client.close()
+        self.client.close()  # type: ignore[no-untyped-call]
 
 
 def make_executor(kind: str, *, jobs: int | None, scheduler: str | None,

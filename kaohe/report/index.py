@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -103,7 +104,7 @@ def top_page(out: Path) -> str:
             "key": key, "title": sy.title, "index": relative(TOP_INDEX, sy.index),
             "bulletin": relative(TOP_INDEX, sy.bulletin) if (root / "bulletin.html").exists()
             else "", "units": f"{len(pages)}/{len(totals)}", "sample": bool(p.get("sample_data"))})
-    listed = [{"name": names.get(scheme, scheme),
+    listed: list[dict[str, Any]] = [{"name": names.get(scheme, scheme),
                "entries": sorted(entries, key=lambda e: _sort_key(e["key"]))}
               for scheme, entries in sorted(schemes.items())]
     sample = any(e["sample"] for s in listed for e in s["entries"])

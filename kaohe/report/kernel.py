@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from pathlib import Path
+from typing import Any
 
 from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
@@ -92,8 +93,8 @@ class WarmKernel:
         self.cwd = cwd
         self.restart_every = max(1, restart_every)
         self.timeout = timeout
-        self.km = None
-        self.kc = None
+        self.km: Any = None  # the kernel manager and client of the running kernel
+        self.kc: Any = None
         self.runs = 0  # notebooks executed by the current kernel
         self.starts = 0  # kernels started so far
 

@@ -26,6 +26,7 @@ import json
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ..errors import KaoheError, Problem, display_path
 
@@ -97,7 +98,8 @@ def inputs_key(params: Path, data_dir: Path) -> str:
     ).hexdigest()
 
 
-def page_key(notebook_sha: str, parameters: dict, resources: dict, data_digest: str) -> str:
+def page_key(notebook_sha: str, parameters: dict[str, Any], resources: dict[str, Any],
+             data_digest: str) -> str:
     """A page's key from its notebook's digest, parameters, resources and data digest."""
     doc = json.dumps({"code": code_fingerprint(), "notebook": notebook_sha,
                       "parameters": parameters, "resources": resources, "data": data_digest},
@@ -105,7 +107,7 @@ def page_key(notebook_sha: str, parameters: dict, resources: dict, data_digest: 
     return hashlib.sha256(doc.encode()).hexdigest()
 
 
-def read_state(path: Path) -> dict:
+def read_state(path: Path) -> dict[str, Any]:
     """The previous build's record for a scheme-year (empty when none or unreadable)."""
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
@@ -114,5 +116,5 @@ def read_state(path: Path) -> dict:
     return state if isinstance(state, dict) else {}
 
 
-def state_text(state: dict) -> str:
+def state_text(state: dict[str, Any]) -> str:
     return json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -21,6 +21,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 STYLESHEET = PurePosixPath("static/kaohe.css")
 TOP_INDEX = PurePosixPath("index.html")
@@ -93,10 +94,10 @@ class Page:
     notebook: str
     path: PurePosixPath  # relative to the output directory
     title: str
-    parameters: dict = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
     crumbs: tuple[tuple[str, str], ...] = ()
 
-    def resources(self) -> dict:
+    def resources(self) -> dict[str, Any]:
         """What the HTML template needs: title, stylesheet link, breadcrumbs."""
         return {"title": self.title, "kind": self.kind,
                 "css": relative(self.path, STYLESHEET),

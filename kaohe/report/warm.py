@@ -44,8 +44,8 @@ def restore() -> None:
         warnings.simplefilter("ignore")
         matplotlib.rcParams.clear()
         matplotlib.rcParams.update(_STATE["rc"])
-    warnings.filters[:] = _STATE["filters"]
-    warnings._filters_mutated()  # forget which warnings were already shown once
+    warnings.filters[:] = _STATE["filters"]  # type: ignore[index]
+    warnings._filters_mutated()  # type: ignore[attr-defined]  # forget warnings shown once
     for module in list(sys.modules.values()):
         registry = getattr(module, "__warningregistry__", None)
         if isinstance(registry, dict):

@@ -306,15 +306,10 @@ def write_bulletin_docx(path: Path, data: ReportData) -> Path:
 def attachment_rows(rubric: Rubric) -> list[list[str]]:
     """One row per scored leaf and adjustment: 序号, 考核指标 (its path), 考核内容, 分值,
     责任单位, 考核方式, 评分规则 (the standard's words, else the rule in words)."""
-    from ..excel.describe import rule_words
-
     def words(node: Node) -> str:
         if node.standard:
             return node.standard
-        try:
-            return rule_words(node, rubric.params_of(node))
-        except Exception:  # a rule kind describe does not know: its standard is empty too
-            return ""
+        return node.rule.words(node.max_points) if node.rule is not None else ""
 
     parents: dict[str, list[str]] = {}
     for node, parent, _ in rubric.walk():

@@ -1,4 +1,4 @@
-"""The rule catalogue. Importing this package registers every rule in ``REGISTRY``.
+"""The rule catalogue. Importing this package registers every rule class in ``REGISTRY``.
 
 One module per family: ``points`` (values to points), ``deductions`` (扣完为止),
 ``events`` (levels, same-work-highest, credits, veto), ``quota`` (强制分布, incentive),
@@ -13,10 +13,10 @@ from .base import (
     LeafContext,
     Params,
     PeriodTotals,
-    RuleKind,
+    Rule,
     RuleResult,
     tiers_by_quota,
 )
 
-__all__ = ["REGISTRY", "LeafContext", "Params", "PeriodTotals", "RuleKind", "RuleResult",
+__all__ = ["REGISTRY", "LeafContext", "Params", "PeriodTotals", "Rule", "RuleResult",
            "tiers_by_quota"]

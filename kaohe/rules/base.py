@@ -1,6 +1,8 @@
 """What every rule receives and returns, and the registry that maps YAML names to rules.
 
-A rule is a pure function ``(params, ctx) -> RuleResult``. It sees only the frames of its
+A rule kind is one class (``Rule``): its fields are its parameters, ``score(ctx)`` is pure
+(``LeafContext`` in, ``RuleResult`` out), and it answers what rows it reads and its words for
+templates. ``score`` sees only the frames of its
 own indicator, and it explains itself: every point gained or lost is a *line* with a signed
 ``delta``, a Chinese sentence and a reference to the input row (``observations.csv:12``).
 The invariant ``points == start + sum(delta)`` holds per unit, where ``start`` is the
@@ -12,11 +14,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
+
+from ..normalize import ValueSpec
 
 LINE_COLUMNS = ["unit_id", "delta", "text", "ref"]
 FLAG_COLUMNS = ["unit_id", "effect", "text", "ref"]
@@ -26,22 +30,46 @@ EPS = 1e-9
 
 
 class Params(BaseModel):
-    """Base of every rule's parameter model: unknown keys are refused."""
+    """Base of every parameter model (a rule's, and its parts'): unknown keys are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     ours: str = ""  # why a value is the project's choice and not the document's
 
+
+Reads = Literal["observations", "events", "results"]
+RowLevel = Literal["unit", "item", "both"]
+
+
+class Rule(Params):
+    """A rule kind: its parameters (the fields), and everything the rest of kaohe asks of it.
+
+    A subclass sets ``kind: Literal["name"] = "name"`` (the rubric's ``rule.kind``, the
+    discriminator of the rubric's rule union), ``title`` (its Chinese name) and ``reads``
+    (which table its rows come from), and implements ``score``. What rows it accepts
+    (``row_level``, ``observation_items``, ``event_types``, ``value_spec``,
+    ``refused_units``) is asked by the CSV cross-check and the Excel import alike, so both
+    refuse the same rows; its words (``requirement``, ``words``, ``item_rows``,
+    ``event_type_names``) go into templates and reports.
+    """
+
+    kind: str
+    title: ClassVar[str] = ""
+    reads: ClassVar[Reads] = "observations"
+    # False for a rule that decides an outcome instead of scoring (一票否决): its leaf carries
+    # no points and is left out of point columns and sums
+    carries_points: ClassVar[bool] = True
+    # True when no rows at all is a valid return (nothing happened: no event, no deduction)
+    rows_optional: ClassVar[bool] = False
+
+    def score(self, ctx: LeafContext) -> RuleResult:
+        """Points, reasons and inputs of every applicable unit."""
+        raise NotImplementedError
+
+    # -- what it reads ---------------------------------------------------------------
+
     def refers_to(self) -> list[str]:
         """Ids of other indicators this rule reads (checked to exist)."""
         return []
-
-    def event_types(self) -> set[str] | None:
-        """Event types this rule consumes; None if it reads no events."""
-        return None
-
-    def observation_items(self) -> set[str] | None:
-        """Allowed ``item`` values of observations; None if any item is allowed."""
-        return None
 
     def period_stems(self) -> list[str]:
         """Stems of period rubrics (same params folder) whose totals this rule reads; the
@@ -52,6 +80,65 @@ class Params(BaseModel):
         """Cross-checks of the parameters against the item's maximum."""
         return []
 
+    # -- the rows it accepts -----------------------------------------------------------
+
+    def row_level(self) -> RowLevel:
+        """Whose observation rows it reads: ``unit`` (unit_id required), ``item`` (rows about
+        reform items: unit_id blank, item an items.csv id), ``both``."""
+        return "unit"
+
+    def observation_items(self) -> frozenset[str]:
+        """The ``item`` values a unit-level observation row may have; empty: no item (the
+        cell stays blank)."""
+        return frozenset()
+
+    def event_types(self) -> frozenset[str]:
+        """Event types this rule consumes (empty for rules that read no events)."""
+        return frozenset(t for t, _ in self.event_type_names())
+
+    def event_type_names(self) -> list[tuple[str, str]]:
+        """(type id, Chinese name) of the events it reads, in the rubric's order."""
+        return []
+
+    def event_fields(self) -> dict[str, str]:
+        """Event columns besides unit, type, date and description that the rule reads
+        (``work``, ``value``), with their template headers."""
+        return {}
+
+    def value_spec(self, max_points: float, item: str | None) -> ValueSpec:
+        """The values an observation row for ``item`` may hold. Only what the document's rule
+        makes impossible is refused (a negative count, a score above full marks …)."""
+        return ValueSpec()
+
+    def units_named(self) -> list[str]:
+        """Unit ids the parameters name (checked against units.csv)."""
+        return []
+
+    def item_roles(self) -> frozenset[str]:
+        """For rules that read item rows: the roles (item_roles.csv) whose items get a row in
+        a template."""
+        return frozenset()
+
+    def refused_units(self) -> dict[str, str]:
+        """Units whose own rows the rule does not read, with why (a unit that takes another
+        unit's result)."""
+        return {}
+
+    # -- its words ---------------------------------------------------------------------
+
+    def item_rows(self) -> list[tuple[str | None, str]]:
+        """(item id, item name in Chinese) of the rows one unit has for a leaf; (None, "")
+        when the rule reads one value per unit (and rater)."""
+        return [(None, "")]
+
+    def requirement(self, max_points: float, item: str | None) -> str:
+        """What one template row asks for, with its allowed values."""
+        s = self.value_spec(max_points, item)
+        return f"填写{s.what}（{s.words()}）"
+
+    def words(self, max_points: float) -> str:
+        """The rule in one sentence, for the instructions sheet of a template."""
+        return f"满分{fmt(max_points)}分"
 
 @dataclass(frozen=True)
 class PeriodTotals:
@@ -97,26 +184,17 @@ class RuleResult:
     extra: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class RuleKind:
-    name: str
-    title: str  # Chinese name of the rule, shown in reports
-    params: type[Params]
-    fn: Callable[[Any, LeafContext], RuleResult]
-    reads: Literal["observations", "events", "results"]
+REGISTRY: dict[str, type[Rule]] = {}
+
+R = TypeVar("R", bound=type[Rule])
 
 
-REGISTRY: dict[str, RuleKind] = {}
-
-
-def rule(name: str, title: str, params: type[Params], reads: str):
-    """Register a rule function under the name used in rubric files."""
-
-    def deco(fn):
-        REGISTRY[name] = RuleKind(name, title, params, fn, reads)  # type: ignore[arg-type]
-        return fn
-
-    return deco
+def register(cls: R) -> R:
+    """Register a rule class under its ``kind`` (the name used in rubric files)."""
+    kind = cls.model_fields["kind"].default  # type: ignore[call-overload]  # (pydantic's class property)
+    assert isinstance(kind, str) and cls.title, cls
+    REGISTRY[kind] = cls
+    return cls
 
 
 # -- helpers shared by the rules -----------------------------------------------------
@@ -157,11 +235,7 @@ def empty_lines() -> pd.DataFrame:
                          "text": pd.Series(dtype=object), "ref": pd.Series(dtype=object)})
 
 
-def empty_flags() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
-
-
-def lines_frame(unit_id, delta, text, ref) -> pd.DataFrame:
+def lines_frame(unit_id: Any, delta: Any, text: Any, ref: Any) -> pd.DataFrame:
     """Build a lines frame from aligned arrays or scalars."""
     df = pd.DataFrame({"unit_id": unit_id, "delta": delta, "text": text, "ref": ref})
     df["delta"] = df["delta"].astype(float)
@@ -183,7 +257,7 @@ def refs_by_unit(df: pd.DataFrame, units: pd.Index) -> pd.Series:
     return joined.reindex(units).fillna("")
 
 
-def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list], str]) -> pd.Series:
+def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list[Any]], str]) -> pd.Series:
     """``values.groupby(keys, sort=False).agg(fn)`` for a function that joins texts.
 
     ``fn`` gets each group's values as a list, in row order; groups come in order of first
@@ -199,7 +273,7 @@ def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list], str]) ->
     return pd.Series(out, index=sizes.index, name=values.name)
 
 
-def _by_group(g, sizes: pd.Series, values: pd.Series) -> tuple[list, list[int], list[int]]:
+def _by_group(g: Any, sizes: pd.Series, values: pd.Series) -> tuple[list[Any], list[int], list[int]]:
     """The values in group order (row order within a group) and each group's slice."""
     codes = g.ngroup().to_numpy()
     vals = values.to_numpy(dtype=object)
@@ -217,7 +291,7 @@ def join_refs(keys: pd.Series, refs: pd.Series) -> pd.Series:
     return _grouped_refs(refs.groupby(keys, sort=False, observed=True), refs)
 
 
-def _grouped_refs(g, refs: pd.Series) -> pd.Series:
+def _grouped_refs(g: Any, refs: pd.Series) -> pd.Series:
     """``g.agg(_join_refs)`` for ``g`` = ``refs`` grouped (an existing groupby is reused).
 
     When every ref is ``file:line`` of one file (the usual case: one input table), the
@@ -246,7 +320,7 @@ def _grouped_refs(g, refs: pd.Series) -> pd.Series:
     return pd.Series(out, index=sizes.index, name=refs.name)
 
 
-def _joined_one_file(refs: list) -> tuple[str, str] | None:
+def _joined_one_file(refs: list[Any]) -> tuple[str, str] | None:
     """("file:" of the first ref, every ref joined by line breaks) when the refs are text
     and the first names a file; the callers then check that all name that same file."""
     if not refs or not isinstance(refs[0], str) or ":" not in refs[0]:
@@ -257,7 +331,7 @@ def _joined_one_file(refs: list) -> tuple[str, str] | None:
         return None
 
 
-def _ref_blocks(refs: list, k: int) -> list[str] | None:
+def _ref_blocks(refs: list[Any], k: int) -> list[str] | None:
     """``_join_refs`` of each run of ``k`` (> 3) refs when every ref is an ASCII "file:line"
     of one file: "file:" + the run's lines joined by ",". Worked on the bytes of one joined
     string, without a string per ref (200,000 refs a leaf in a national year); else None."""
@@ -281,7 +355,7 @@ def _ref_blocks(refs: list, k: int) -> list[str] | None:
     return b[keep].tobytes().decode("ascii").split("\n")
 
 
-def _line_numbers(refs: list) -> tuple[str, list[str]] | None:
+def _line_numbers(refs: list[Any]) -> tuple[str, list[str]] | None:
     """("file:", [line, …]) if every ref is "file:line" with the same file and one colon
     (then ``_join_refs`` of any group is "file:" + its lines); else None."""
     joined = _joined_one_file(refs)

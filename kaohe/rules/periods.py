@@ -9,7 +9,7 @@ pipeline scores the period rubrics first and hands their totals to this rule in
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -17,19 +17,21 @@ from pydantic import Field, model_validator
 
 from .base import (
     LeafContext,
-    Params,
+    Reads,
+    Rule,
     RuleResult,
     combine_values,
     concat_lines,
     fmt,
     fmt_series,
     lines_frame,
-    rule,
+    register,
 )
 from .points import COMBINE_ZH, Combine, MissingDataError
 
 
-class PeriodResults(Params):
+@register
+class PeriodResults(Rule):
     """The unit's result in each period rubric named in ``periods`` (file stems beside the
     annual rubric: ``2021-Q1`` … ``2021-Q4``), combined over the periods, on ``scale``,
     converted to the item's points.
@@ -39,6 +41,10 @@ class PeriodResults(Params):
     ``step`` less for each place below, never under ``floor`` (a rank-to-points table the
     documents leave open). Tied units share a rank, hence the same points.
     """
+
+    kind: Literal["period_results"] = "period_results"
+    title: ClassVar[str] = "引用分期考核结果"
+    reads: ClassVar[Reads] = "results"
 
     periods: list[str] = Field(min_length=1)
     by: Literal["total", "rank"] = "total"
@@ -71,6 +77,49 @@ class PeriodResults(Params):
         first = float(self.first or 0.0)
         return (first - (rank.astype(float) - 1.0) * self.step).clip(lower=self.floor)
 
+    def score(self, ctx: LeafContext) -> RuleResult:
+        long, missing = _period_rows(self, ctx)
+        if missing and self.missing == "error":  # the first period lacking units; the rest after
+            stem, units = next(iter(missing.items()))
+            period = ctx.periods[stem]
+            raise MissingDataError(units, f"在分期“{stem}”（{period.title}）的结果中没有本单位，"
+                                   "缺少该期" + self.what + "结果", file=f"{period.data}/units.csv")
+        comb = combine_values(long[["unit_id", "value", "ref"]], self.combine)
+        comb = comb.reindex(ctx.unit_ids)
+        value = comb["value"].fillna(0.0)
+        points = (value / self.scale * ctx.max_points).clip(0.0, ctx.max_points)
+
+        place = ("第" + long["rank"].astype(int).astype(str) + "名（共"
+                 + long["group_size"].astype(int).astype(str) + "个）")
+        text = long["title"] + "：得分" + fmt_series(long["total"]) + "分，排" + place
+        if self.by == "rank":
+            text = text + "，按名次计" + fmt_series(long["value"]) + "分"
+        text = text.where(~long["advanced"], text + "，获" + long["advanced_name"].where(
+            long["advanced_name"] != "", "先进"))
+        period_lines = lines_frame(long["unit_id"].to_numpy(), 0.0, text.to_numpy(),
+                                   long["ref"].to_numpy())
+
+        n = comb["n"].fillna(0).astype(int)
+        how = COMBINE_ZH[self.combine]
+        basis = "名次得分" if self.by == "rank" else "得分"
+        summary = (n.astype(str) + f"期{self.what}{basis}{how}" + fmt_series(value)
+                   + f"分（{fmt(self.scale)}分制），折合" + fmt_series(points) + "分")
+        lost = ctx.max_points - points
+        summary = summary.where(lost <= 1e-9, summary + "，扣" + fmt_series(lost) + "分")
+        summary = summary.where(n > 0, f"无{self.what}结果，按0分计")
+        sum_lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
+                                summary.to_numpy(), "")
+
+        ordered = long.sort_values(["unit_id", "order"], kind="mergesort")
+        ranks = ordered.groupby("unit_id", sort=False)["rank"].agg(
+            lambda r: "、".join(str(int(x)) for x in r))
+        ranks = ranks.reindex(ctx.unit_ids).astype(object)  # object even when no unit has a rank
+        has = ranks.notna()
+        inputs = pd.Series(np.where(has, f"{self.what}名次：第" + ranks.where(has, "").astype(str) + "名",
+                                    f"无{self.what}结果"), index=ctx.unit_ids)
+        return RuleResult("max", points, concat_lines([period_lines, sum_lines]), inputs,
+                          extra={"periods": long.drop(columns=["order"])})
+
 
 def _period_rows(p: PeriodResults, ctx: LeafContext) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """One row per applicable unit × period it has a result in; and, by period, the units
@@ -99,49 +148,4 @@ def _period_rows(p: PeriodResults, ctx: LeafContext) -> tuple[pd.DataFrame, dict
     return long, missing
 
 
-@rule("period_results", "引用分期考核结果", PeriodResults, reads="results")
-def period_results(p: PeriodResults, ctx: LeafContext) -> RuleResult:
-    long, missing = _period_rows(p, ctx)
-    if missing and p.missing == "error":  # the first period lacking units; the rest after
-        stem, units = next(iter(missing.items()))
-        period = ctx.periods[stem]
-        raise MissingDataError(units, f"在分期“{stem}”（{period.title}）的结果中没有本单位，"
-                               "缺少该期" + p.what + "结果", file=f"{period.data}/units.csv")
-    comb = combine_values(long[["unit_id", "value", "ref"]], p.combine)
-    comb = comb.reindex(ctx.unit_ids)
-    value = comb["value"].fillna(0.0)
-    points = (value / p.scale * ctx.max_points).clip(0.0, ctx.max_points)
-
-    place = ("第" + long["rank"].astype(int).astype(str) + "名（共"
-             + long["group_size"].astype(int).astype(str) + "个）")
-    text = long["title"] + "：得分" + fmt_series(long["total"]) + "分，排" + place
-    if p.by == "rank":
-        text = text + "，按名次计" + fmt_series(long["value"]) + "分"
-    text = text.where(~long["advanced"], text + "，获" + long["advanced_name"].where(
-        long["advanced_name"] != "", "先进"))
-    period_lines = lines_frame(long["unit_id"].to_numpy(), 0.0, text.to_numpy(),
-                               long["ref"].to_numpy())
-
-    n = comb["n"].fillna(0).astype(int)
-    how = COMBINE_ZH[p.combine]
-    basis = "名次得分" if p.by == "rank" else "得分"
-    summary = (n.astype(str) + f"期{p.what}{basis}{how}" + fmt_series(value)
-               + f"分（{fmt(p.scale)}分制），折合" + fmt_series(points) + "分")
-    lost = ctx.max_points - points
-    summary = summary.where(lost <= 1e-9, summary + "，扣" + fmt_series(lost) + "分")
-    summary = summary.where(n > 0, f"无{p.what}结果，按0分计")
-    sum_lines = lines_frame(ctx.unit_ids.to_numpy(), (points - ctx.max_points).to_numpy(),
-                            summary.to_numpy(), "")
-
-    ordered = long.sort_values(["unit_id", "order"], kind="mergesort")
-    ranks = ordered.groupby("unit_id", sort=False)["rank"].agg(
-        lambda r: "、".join(str(int(x)) for x in r))
-    ranks = ranks.reindex(ctx.unit_ids).astype(object)  # object even when no unit has a rank
-    has = ranks.notna()
-    inputs = pd.Series(np.where(has, f"{p.what}名次：第" + ranks.where(has, "").astype(str) + "名",
-                                f"无{p.what}结果"), index=ctx.unit_ids)
-    return RuleResult("max", points, concat_lines([period_lines, sum_lines]), inputs,
-                      extra={"periods": long.drop(columns=["order"])})
-
-
-__all__ = ["PeriodResults", "period_results"]
+__all__ = ["PeriodResults"]

@@ -71,7 +71,7 @@ def test_deductions_without_floor_may_go_negative():
 def test_deductions_items_are_declared():
     from kaohe.rules import REGISTRY
 
-    model = REGISTRY["deductions"].params.model_validate(REPORTS)
+    model = REGISTRY["deductions"].model_validate(REPORTS)
     assert model.observation_items() == {"monthly", "quarterly", "half_year", "annual",
                                          "self_report"}
 

@@ -75,7 +75,7 @@ def test_level_points_zero_event_alone():
 def test_level_points_declares_its_event_types():
     from kaohe.rules import REGISTRY
 
-    model = REGISTRY["level_points"].params.model_validate(REPORTING)
+    model = REGISTRY["level_points"].model_validate(REPORTING)
     assert model.event_types() == set(REPORTING["levels"]) | {"poor_reporting"}
 
 
@@ -255,7 +255,9 @@ def test_credits_several_findings_in_one_round_add_up():
 # -- veto ----------------------------------------------------------------------------
 
 VETO = {"cases": {
-    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade"},
+    "large_scale_return": {"name": "存在规模性返贫", "effect": "last_grade",
+                           "says": "一票否决，直接评为最后一个等次"},  # changshou 八: its words
+    "criticism": {"name": "受到通报批评", "effect": "last_grade"},  # 七（二）: no words for it
     "held_to_account": {"name": "领导班子有关责任人受到责任追究", "effect": "no_advanced"},
     "fraud": {"name": "弄虚作假", "effect": "zero"},
 }}
@@ -266,6 +268,7 @@ def test_veto_flags_with_effects_and_no_points():
         {"unit_id": "a", "type": "large_scale_return", "description": "某村出现规模性返贫"},
         {"unit_id": "b", "type": "held_to_account", "description": "副县长被问责"},
         {"unit_id": "c", "type": "fraud", "description": "数字脱贫"},
+        {"unit_id": "d", "type": "criticism", "description": "被市委通报批评"},
     ])
     r = run_rule("veto", VETO, ctx(["a", "b", "c", "d"], 0, event_frame=ev))
     assert pts(r) == {"a": 0.0, "b": 0.0, "c": 0.0, "d": 0.0}
@@ -273,7 +276,57 @@ def test_veto_flags_with_effects_and_no_points():
     assert f.at["a", "effect"] == "last_grade"
     assert f.at["a", "text"] == "存在规模性返贫：某村出现规模性返贫，一票否决，直接评为最后一个等次"
     assert f.at["b", "text"] == "领导班子有关责任人受到责任追究：副县长被问责，不得评为先进"
-    assert f.at["c", "text"] == "弄虚作假：数字脱贫，一票否决，考核得分计为0分"
+    assert f.at["c", "text"] == "弄虚作假：数字脱贫，一票否决，按评分细则考核得分计为0分"
     assert f.at["c", "ref"] == "events.csv:4"
-    assert list(r.inputs) == ["否决情形1项", "否决情形1项", "否决情形1项", "无否决情形"]
+    assert f.at["d", "text"] == "受到通报批评：被市委通报批评，一票否决，按评分细则评为最后一个等次"
+    assert list(r.inputs) == ["否决情形1项", "否决情形1项", "否决情形1项", "否决情形1项"]
     assert deltas(r, "a") == [0.0]
+
+
+# -- highest_per_work with per_piece: anfu 特色影响力 第4项 (every article counts) -----------
+
+ANFU_4 = {
+    "cap": None, "what": "改革特色影响力", "per_piece": ["anfu_bulletin", "county_website"],
+    "levels": {
+        "publication_provincial": {"name": "经验材料在《江西改革动态》单篇刊发", "points": 15},
+        "anfu_bulletin": {"name": "经验材料在《安福改革动态》单篇刊发", "points": 5},
+        "county_website": {"name": "经验材料在县政府门户网站改革专栏单篇刊发", "points": 1},
+    },
+}
+
+
+def test_per_piece_every_article_of_a_work_counts_at_its_highest_level():
+    ev = events([
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第一篇"},
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第二篇"},
+        {"unit_id": "a", "type": "county_website", "work": "w1", "description": "网站"},
+        {"unit_id": "b", "type": "anfu_bulletin", "work": "w2", "description": "动态"},
+        {"unit_id": "b", "type": "anfu_bulletin", "work": "w2", "description": "动态二"},
+        {"unit_id": "b", "type": "publication_provincial", "work": "w2", "description": "省刊"},
+        {"unit_id": "c", "type": "county_website", "work": "w3", "description": "一"},
+        {"unit_id": "c", "type": "county_website", "work": "w3", "description": "二"},
+        {"unit_id": "c", "type": "county_website", "work": "w3", "description": "三"},
+    ])
+    r = run_rule("highest_per_work", ANFU_4, ctx(["a", "b", "c"], 20, event_frame=ev))
+    # a: 2 × 5 = 10 beats 1; b: 15 beats 2 × 5; c: 3 × 1
+    assert pts(r) == {"a": 10.0, "b": 15.0, "c": 3.0}
+    assert sorted(deltas(r, "a")) == [0.0, 5.0, 5.0]
+    assert r.inputs["a"] == "计分工作1项"
+
+
+def test_per_piece_off_counts_a_work_once():
+    ev = events([
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第一篇"},
+        {"unit_id": "a", "type": "anfu_bulletin", "work": "w1", "description": "第二篇"},
+    ])
+    once = {**ANFU_4, "per_piece": []}
+    assert pts(run_rule("highest_per_work", once, ctx(["a"], 20, event_frame=ev))) == {"a": 5.0}
+
+
+def test_per_piece_names_known_levels():
+    import pytest
+    from pydantic import ValidationError
+
+    from kaohe.rules import REGISTRY
+    with pytest.raises(ValidationError):
+        REGISTRY["highest_per_work"].model_validate({**ANFU_4, "per_piece": ["nope"]})

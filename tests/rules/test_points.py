@@ -139,7 +139,7 @@ def test_checklist_missing_requirement_row():
 
 
 def test_checklist_points_must_add_up_to_the_item():
-    model = REGISTRY["checklist"].params.model_validate(DEPLOY)
+    model = REGISTRY["checklist"].model_validate(DEPLOY)
     assert model.check(5) == []
     assert model.check(6) == ["各项要求分值合计 5 分，与本项 6 分不符"]
     assert model.observation_items() == {"survey", "meeting", "division", "staff", "support"}
@@ -225,7 +225,7 @@ def test_rate_bands():
 
 
 def test_rate_parameter_checks():
-    model = REGISTRY["rate_to_points"].params
+    model = REGISTRY["rate_to_points"]
     with pytest.raises(ValidationError):
         model.model_validate({"method": "bands"})
     with pytest.raises(ValidationError):

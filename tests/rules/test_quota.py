@@ -122,7 +122,7 @@ def test_leaders_missing_rating():
 
 
 def test_quota_parameters_are_checked():
-    model = REGISTRY["quota_grade"].params
+    model = REGISTRY["quota_grade"]
     with pytest.raises(ValueError, match="至少需要两档"):
         model.model_validate({"tiers": [{"name": "优", "points": 10}]})
     with pytest.raises(ValueError, match="除最后一档外每档须给出 share"):
@@ -271,7 +271,7 @@ def test_incentive_capped_at_ten():
 
 
 def test_incentive_refers_to_its_grading():
-    assert REGISTRY["incentive"].params.model_validate(INCENTIVE).refers_to() == ["pro"]
+    assert REGISTRY["incentive"].model_validate(INCENTIVE).refers_to() == ["pro"]
 
 
 # -- tiers_by_quota directly -----------------------------------------------------------

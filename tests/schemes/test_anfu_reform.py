@@ -302,6 +302,27 @@ def test_qiaolian_total_by_hand(scored, totals):
     assert bool(totals.at[u, "warning"]) and totals.at[u, "converted"] == 0
 
 
+# -- 特色影响力: every article in the county bulletin counts (附件2 第4项, 附件3 第1项) --------
+
+
+def test_every_article_in_the_county_bulletin_counts(scored):
+    # 附件2 第4项: “《安福改革动态》单篇每篇5分；县政府门户网站改革专栏单篇每篇1分”. The 就高
+    # clause takes one work's highest-scoring level; it does not make a second article worth 0.
+    u = "tongjiju"  # 县统计局: one work, two articles in the bulletin and one on the website
+    assert sorted(events(u, "d4_1")) == [("anfu_bulletin", "自然资源资产负债表编制")] * 2 + [
+        ("county_website", "自然资源资产负债表编制")]
+    assert node(scored, u, "d4_1") == max(2 * 5, 1 * 1) == 10
+
+
+def test_every_article_counts_for_a_township_too(scored):
+    # 附件3 第1项: “在县政府门户网站改革专栏、《安福改革动态》……单篇刊发,每篇分别得1分、5分……”
+    u = "jintian"  # 金田乡: 农村环境整治 in the bulletin; 土地流转 in the bulletin and twice online
+    assert sorted(events(u, "t3_1")) == [
+        ("anfu_bulletin", "金田乡农村环境整治"), ("anfu_bulletin", "金田乡土地流转"),
+        ("county_website", "金田乡土地流转"), ("county_website", "金田乡土地流转")]
+    assert node(scored, u, "t3_1") == 5 + max(5, 2 * 1) == 10
+
+
 # -- 洲湖镇: a township above 100, worked out line by line --------------------------------
 
 
@@ -454,10 +475,10 @@ def _conversion_rubric(conversion) -> tuple[Rubric, dict]:
 def test_one_conversion_per_kind():
     rubric, raw = _conversion_rubric({"above": 100, "rate": 0.1, "cap": 3, "name": "折算加分"})
     assert [c.name for c in rubric.results.conversion] == ["折算加分"]  # one mapping still works
-    assert check_rubric(rubric, raw) == []
+    assert check_rubric(rubric) == []
     rubric, raw = _conversion_rubric([{"kinds": ["department"], "rate": 0.1, "name": "绩效考评加分"},
                                       {"rate": 0.1, "name": "综合考评加分"}])
-    assert check_rubric(rubric, raw) == [
+    assert check_rubric(rubric) == [
         ("results.conversion[1].kinds", "单位类别“department”已由 conversion[0] 折算，不能重复折算")]
 
 
