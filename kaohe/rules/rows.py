@@ -109,9 +109,12 @@ def _values(indicator: str, rule: Rule, rows: pd.DataFrame, max_points: float,
     if rows.empty:
         return
     codes, uniq = pd.factorize(rows["item"], use_na_sentinel=True)  # blank item → -1
-    specs = [rule.value_spec(max_points, item) for item in uniq]
-    specs.append(rule.value_spec(max_points, None))
     codes = np.where(codes < 0, len(uniq), codes)
+    blank = rule.value_spec(max_points, None)
+    read = set(np.unique(codes[~refused]).tolist())  # items of refused rows have no spec
+    specs = [rule.value_spec(max_points, item) if i in read else blank
+             for i, item in enumerate(uniq)]
+    specs.append(blank)
     v = rows["value"].to_numpy(dtype=float, na_value=np.nan)
     lo = np.array([-np.inf if s.choices or s.lo is None else s.lo for s in specs])[codes]
     hi = np.array([np.inf if s.choices or s.hi is None else s.hi + 1e-9 for s in specs])[codes]
