@@ -773,8 +773,8 @@ def test_b70_nan_or_infinity_in_a_rubric(ws, capsys, value):
     assert p["message"] == f"“{value}”不是有限的数（NaN 或无穷大）：请填写数值"
     # the same as quoted text reaches pydantic, which refuses it too
     (p,) = rubric_refused(ws, capsys, RUBRIC.replace("full_score: 100", 'full_score: "nan"'))
-    assert (p["row"], p["column"]) == ("full_score", f"第{line}行第1列")
-    assert p["message"].startswith("应为有限的数（不能是 NaN 或无穷大）")
+    assert (p["row"], p["column"]) == (str(line), "1")  # file:line:column: key path: message
+    assert p["message"].startswith("full_score: 应为有限的数（不能是 NaN 或无穷大）")
 
 
 def test_b71_tab_in_a_rubric(ws, capsys):
