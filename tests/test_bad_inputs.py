@@ -797,8 +797,8 @@ def test_b72_yaml_tag_in_a_rubric(ws, capsys):
 def test_b73_rubric_year_differs_from_its_file_name(ws, capsys):
     copy = CS_PARAMS.with_name("2024.yaml")  # copied for the new year, year: not edited
     (p,) = rubric_refused(ws, capsys, RUBRIC, copy)
-    assert (p["file"], p["row"]) == (str(copy), "year")
-    assert p["message"] == "评分细则中的年度 2023 与文件名“2024.yaml”的年度 2024 不符：请修改 year 或文件名"
+    assert (p["file"], p["row"]) == (str(copy), "7")  # file:line:column: key path: message
+    assert p["message"] == "year: 评分细则中的年度 2023 与文件名“2024.yaml”的年度 2024 不符：请修改 year 或文件名"
 
 
 def test_b74_rubric_and_dataset_yaml_in_gb18030(ws, capsys):

@@ -281,6 +281,7 @@ def explain_header(raw: bytes, columns: Sequence[str], expected: Sequence[str],
 
 
 _FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_EOF_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 def parser_problem(exc: Exception, shown: str) -> Problem:
@@ -290,6 +291,10 @@ def parser_problem(exc: Exception, shown: str) -> Problem:
         want, line, saw = m.groups()
         return Problem(shown, line, "", f"该行有 {saw} 列，表头只有 {want} 列：单元格中的英文逗号须在"
                        "整个单元格两侧加英文双引号，或改用中文逗号“，”")
+    m = _EOF_QUOTE.search(str(exc))
+    if m:  # the parser counts lines from 0
+        return Problem(shown, str(int(m.group(1)) + 1), "", "此行的英文双引号没有闭合，其后各行都会被读进"
+                       "同一个单元格：请删除多余的引号，或在单元格末尾补上引号")
     if "new-line character seen in unquoted field" in str(exc):
         return Problem(shown, "", "", "单元格中有单独的回车符（CR）：请在 Excel 中另存为 CSV 后再试")
     return Problem(shown, "", "", "CSV 格式错误：无法按逗号分隔的表格读取（请在 Excel 中打开检查后另存为 CSV）")
