@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,16 +20,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from . import columnar, layout
 from .errors import Code, DataError, KaoheError, Problem, display_path
 from .normalize import CellError, ValueSpec, parse_number
+from .readers import csvtext
+from .readers.yamlfile import load_yaml
 from .rubric import Rubric
 from .rules import rows
 from .schemas import TABLES, Table, check_frame, columns_of
 
-ENCODINGS = ("utf-8-sig", "gb18030")
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
@@ -63,9 +64,10 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
     reported there (one note per file: a rule applied, never silently). The index is the
     line each row starts on, less 2."""
     raw = path.read_bytes()
-    cols = columnar.csv_columns(raw)
+    text = csvtext.decode_csv(raw, shown)  # encodings, quotes, control characters
+    cols = _fast_columns(raw, text)
     if cols is None:
-        return _read_text(raw, shown, notes)
+        return _read_text(text, raw, shown, notes)
     trimmed = [columnar.trim(c) for c in cols.cells]
     if notes is not None:
         notes.extend(_trimmed_notes(cols, trimmed, shown))
@@ -74,31 +76,48 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
                          for name, c in zip(cols.names, trimmed, strict=True)}, index=index)
 
 
-def _read_text(raw: bytes, shown: str, notes: list[Problem] | None) -> pd.DataFrame:
+def _fast_columns(raw: bytes, text: str, expected: list[str] | None = None
+                  ) -> columnar.Columns | None:
+    """The columns of a CSV read by ``kaohe.columnar``, or None where the general reader
+    must look: anything Excel leaves around a table (separator-only rows, columns without a
+    header), a repeated header line, missing columns (the general reader explains the
+    header), and whatever ``columnar`` itself declines. ``raw`` has passed
+    ``csvtext.decode_csv`` (``text``)."""
+    if csvtext.may_have_empty_rows(raw):
+        return None
+    cols = columnar.csv_columns(raw)
+    if cols is None or any(n == "" or n.startswith("Unnamed: ") for n in cols.names):
+        return None
+    if expected is not None and not set(expected) <= set(cols.names):
+        return None
+    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    if first and ("\n" + first + "\n") in text.replace("\r\n", "\n"):
+        return None  # a second header (two files pasted together): explained there
+    return cols
+
+
+def _read_text(text: str, raw: bytes, shown: str, notes: list[Problem] | None) -> pd.DataFrame:
     """The general reader (pandas' C parser, the ``csv`` module for line numbers): any CSV
-    the fast path of ``kaohe.columnar`` leaves, with its located refusals."""
-    for enc in ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise KaoheError([Problem(shown, "", "", "无法识别文件编码（支持 UTF-8、GB18030）")])
+    the fast path of ``kaohe.columnar`` leaves, with its located refusals and notes."""
     if not text.strip():
         raise KaoheError([Problem(shown, "1", "", "文件为空，至少须有表头行")])
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                          skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
+        raise KaoheError([csvtext.parser_problem(exc, shown)]) from exc
+    if not isinstance(df.index, pd.RangeIndex):  # a first row longer than the header
+        raise KaoheError([csvtext.extra_fields(text, shown)])
     df.columns = [str(c).strip() for c in df.columns]
     try:
         starts = _record_lines(text)
     except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
-        raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
+        raise KaoheError([csvtext.parser_problem(exc, shown)]) from exc
     if len(starts) == len(df) + 1:  # index + 2 = the line a row starts on, as the user sees it
         df.index = pd.Index(starts[1:]) - 2
+    df, dropped = csvtext.tidy(df, raw, shown)
+    if notes is not None:
+        notes.extend(dropped)
     trimmed = df.apply(lambda s: s.str.strip())
     if notes is not None:
         notes.extend(_trimmed_cells(df, trimmed, shown))
@@ -246,18 +265,23 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
             cols = columnar.parquet_columns(path)
         except (pa.ArrowException, OSError) as exc:
             return None, digest, [Problem(shown, "", "", f"无法读取 Parquet 文件：{exc}")]
-        header = ""
+        header, decoded = "", ""
     else:
-        cols, header = columnar.csv_columns(raw), "1"
+        header = "1"
+        try:  # encodings, quotes, control characters: refused before any row is read
+            decoded = csvtext.decode_csv(raw, shown)
+        except KaoheError as exc:
+            return None, digest, exc.problems
+        cols = _fast_columns(raw, decoded, columns_of(table.model))
     if cols is not None and len(cols):
         frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes)
         return frame, digest, problems
     try:
-        text = (_read_text(raw, shown, notes) if cols is None
+        text = (_read_text(decoded, raw, shown, notes) if cols is None
                 else pd.DataFrame({n: pd.Series([], dtype="str") for n in cols.names}))
     except KaoheError as exc:
         return None, digest, exc.problems
-    frame, problems = _table_from_text(text, table, shown, path.name, header, notes)
+    frame, problems = _table_from_text(text, table, shown, path.name, header, notes, raw)
     return frame, digest, problems
 
 
@@ -267,11 +291,17 @@ def _missing_columns(names: list[str], table: Table, shown: str, header: str) ->
 
 
 def _table_from_text(text: pd.DataFrame, table: Table, shown: str, file: str, header: str,
-                     notes: list[Problem] | None) -> tuple[pd.DataFrame | None, list[Problem]]:
+                     notes: list[Problem] | None, raw: bytes = b""
+                     ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """The general way from text cells (``_read_text``) to a validated frame with ``ref``."""
     problems = _missing_columns(list(text.columns), table, shown, header)
     if problems:
-        return None, problems
+        why = csvtext.explain_header(raw, list(text.columns), columns_of(table.model), shown)
+        return None, [why] if why else problems
+    headless = csvtext.headless_columns(text, shown)
+    if headless:
+        return None, headless
+    problems += csvtext.second_header(text, shown)
     frame, parse_problems = _parse_numbers(text, table, shown, notes)
     frame = _blank_to_na(frame, table)
     problems += parse_problems
@@ -430,6 +460,32 @@ def _duplicated(codes: list[np.ndarray]) -> bool:
     return bool(pd.Series(key).duplicated().any())
 
 
+# names Windows reserves for devices, with or without an extension (CON, con.txt, COM1 …)
+WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.I)
+
+
+def unit_id_problems(units: pd.DataFrame, shown: str) -> list[Problem]:
+    """Unit ids become file names (report pages, feedback files): two ids differing only by
+    case collide on Windows and macOS, and a device name cannot be a file there."""
+    if units.empty or "unit_id" not in units:
+        return []
+    problems = []
+    ids = units["unit_id"].dropna().astype(str)
+    first: dict[str, tuple[str, str]] = {}
+    for uid, ref in zip(ids, units.loc[ids.index, "ref"], strict=True):
+        line = ref.rsplit(":", 1)[1]
+        if WINDOWS_RESERVED.match(uid):
+            problems.append(Problem(shown, line, "unit_id",
+                                    f"单位编号“{uid}”是 Windows 保留的设备名，不能作文件名：请换一个编号"))
+        low = uid.casefold()
+        if low in first and first[low][0] != uid:
+            problems.append(Problem(shown, line, "unit_id",
+                                    f"单位编号“{uid}”与第{first[low][1]}行的“{first[low][0]}”只差大小写："
+                                    "在 Windows 和 macOS 上会是同一个文件，请换一个编号"))
+        first.setdefault(low, (uid, line))
+    return problems
+
+
 def empty_table(name: str) -> pd.DataFrame:
     cols = columns_of(TABLES[name].model) + ["ref"]
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
@@ -451,16 +507,17 @@ def load_dataset(directory: Path | str) -> Dataset:
         tables[name] = frame if frame is not None else empty_table(name)
         if digest:
             hashes[table_path(directory, TABLES[name])[0].name] = digest  # CSV or Parquet
+    problems += unit_id_problems(tables["units"], display_path(directory / TABLES["units"].file))
     meta_path = directory / "dataset.yaml"
     sample, description = False, ""
     if meta_path.exists():
         meta_bytes = meta_path.read_bytes()
         hashes["dataset.yaml"] = hashlib.sha256(meta_bytes).hexdigest()
         try:
-            meta = yaml.safe_load(meta_bytes.decode("utf-8-sig")) or {}
-        except yaml.YAMLError as exc:
+            meta = load_yaml(meta_bytes, display_path(meta_path)).data or {}
+        except KaoheError as exc:
             meta = {}
-            problems.append(Problem(display_path(meta_path), "", "", f"YAML 格式错误：{exc}"))
+            problems += exc.problems
         if not isinstance(meta, dict):
             problems.append(Problem(display_path(meta_path), "", "", "应为 YAML 映射"))
             meta = {}

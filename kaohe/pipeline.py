@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -13,7 +14,7 @@ import pandas as pd
 from . import __version__
 from .dataset import Dataset, check_against, load_dataset, source_file
 from .engine import Scores, score
-from .errors import Code, DataError, KaoheError, Problem, RubricError
+from .errors import Code, DataError, KaoheError, Problem, RubricError, display_path
 from .layout import Place
 from .rubric import LoadedRubric, Rubric, load_rubric
 from .rules import PeriodTotals
@@ -81,6 +82,11 @@ def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[Loaded
 
     loaded = load_rubric(params)
     directory = Place.of(params, loaded.rubric.scheme, data_dir).data
+    year = re.match(r"(\d{4})(?!\d)", directory.resolve().name)
+    if year and int(year.group(1)) != loaded.rubric.year:  # another year's data, by mistake
+        raise KaoheError([Problem(display_path(directory), "", "",
+                                  f"数据目录属于 {year.group(1)} 年度，评分细则（{loaded.path}）是 "
+                                  f"{loaded.rubric.year} 年度：请用本年度的数据目录")])
     data = load_dataset(directory)
     problems = check_against(loaded.rubric, data, loaded.path)
     problems += check_office(loaded.rubric, directory, set(data.units["unit_id"]))
