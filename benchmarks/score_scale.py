@@ -34,6 +34,7 @@ import gc
 import platform
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +44,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 import yaml
 
 from kaohe import pipeline
@@ -394,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each phase (best is shown)")
     ap.add_argument("--csv", action="store_true",
                     help="also write the CSV files and time pipeline.load + score")
+    ap.add_argument("--parquet", action="store_true",
+                    help="also the same tables as Parquet files, each format with its own floor")
     ap.add_argument("--out", type=Path, help="write the score tables here (for diffs)")
     args = ap.parse_args(argv)
     if args.indicators < 1 or args.raters < 1 or args.units < 2:
@@ -425,25 +431,127 @@ def main(argv: list[str] | None = None) -> int:
     summary = (f"{len(scores.totals):,} totals, {len(scores.details):,} details, "
                f"{len(scores.lines):,} reason lines; mean total {scores.totals['total'].mean():.4f}")
     del scores
-    if args.csv:
+    final = []
+    if args.csv or args.parquet:
         with tempfile.TemporaryDirectory(prefix="kaohe-bench-") as tmp:
             t1 = time.perf_counter()
             params, data_dir = write_csv_dir(raw, data, Path(tmp))
             size = sum(p.stat().st_size for p in data_dir.iterdir()) / 2**20
             print(f"CSV written in {time.perf_counter() - t1:.1f} s ({size:,.0f} MiB)")
             del data
-            loaded, fig = measure("pipeline.load (CSV)", lambda: pipeline.load(params, data_dir),
-                                  args.repeat, rows)
-            figures.append(fig)
-            _, fig = measure("score (after CSV load)", lambda: score(loaded[0].rubric, loaded[1]),
-                             args.repeat, rows)
-            figures.append(fig)
+            formats = (["parquet"] if args.parquet else []) + (["csv"] if args.csv else [])
+            for fmt in formats:
+                read_dir = data_dir
+                if fmt == "parquet":
+                    read_dir = write_parquet_dir(data_dir, Path(tmp) / "parquet")
+                    size = sum(p.stat().st_size for p in read_dir.iterdir()) / 2**20
+                    print(f"Parquet written ({size:,.0f} MiB)")
+                figs = measure_loading(fmt, params, read_dir, Path(tmp) / f"out-{fmt}",
+                                       args.repeat, rows)
+                figures += figs
+                final.append(_summary(fmt, figs))
     print(_table(figures))
     print(summary)
     if not all(f["isolated"] for f in figures):
         print("note: peak RSS could not be reset per phase; 'peak' is the process peak so far")
     print(f"process peak RSS (ru_maxrss since last reset) {_peak_mib():,.0f} MiB")
+    for line in final:
+        print(line)
     return 0
+
+
+def floor(data_dir: Path, fmt: str) -> int:
+    """The reader alone: every table file read as text columns by pyarrow, nothing else."""
+    n = 0
+    for path in sorted(data_dir.glob(f"*.{fmt}")):
+        if fmt == "csv":
+            with path.open("rb") as f:
+                names = f.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
+            t = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string())))
+        else:
+            t = pq.read_table(path)
+        n += t.num_rows
+    return n
+
+
+def kaohe_score(params: Path, data_dir: Path, out: Path) -> tuple[float, float]:
+    """``kaohe score`` as a user runs it, in its own process: (wall seconds, peak RSS MiB)."""
+    script = ("import resource, sys; from kaohe.cli import main; code = main(sys.argv[1:]); "
+              "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
+              "sys.exit(code)")
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script, "score", str(params), "--data",
+                           str(data_dir), "--out", str(out)], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"kaohe score failed:\n{done.stdout}\n{done.stderr}")
+    peak = [ln for ln in done.stdout.splitlines() if ln.startswith("PEAK ")]
+    return wall, int(peak[-1].split()[1]) / 1024
+
+
+def measure_loading(fmt: str, params: Path, data_dir: Path, out: Path, repeat: int,
+                    rows: int) -> list[dict]:
+    """Floor, ``pipeline.load``, ``score``, writing, and ``kaohe score`` as a process, on the
+    same files in one run; floor and load alternate so a busy machine weighs on both."""
+    label = fmt.upper() if fmt == "csv" else "Parquet"
+    floors, loads = [], []
+    loaded = None
+    for _ in range(repeat):
+        _, fig = measure(f"floor ({label})", lambda: floor(data_dir, fmt), 1, rows)
+        floors.append(fig)
+        loaded = None
+        loaded, fig = measure(f"pipeline.load ({label})", lambda: pipeline.load(params, data_dir),
+                              1, rows)
+        loads.append(fig)
+    figs = [_best(floors), _best(loads)]
+    scores, fig = measure(f"score (after {label} load)", lambda: score(loaded[0].rubric, loaded[1]),
+                          repeat, rows)
+    figs.append(fig)
+    run = pipeline.Run(loaded[0], loaded[1], scores)
+    _, fig = measure(f"write outputs ({label})", lambda: pipeline.write_scores(run, out), 1, rows)
+    figs.append(fig)
+    run = scores = loaded = None  # freed before the process of its own starts
+    gc.collect()
+    walls = [kaohe_score(params, data_dir, out) for _ in range(repeat)]
+    wall, peak = min(walls)
+    figs.append({"phase": f"kaohe score ({label})", "best_s": wall,
+                 "median_s": statistics.median(w for w, _ in walls), "cpu_s": float("nan"),
+                 "rows_per_s": rows / wall, "rss_before_mib": 0.0,
+                 "peak_mib": max(p for _, p in walls), "isolated": True})
+    return figs
+
+
+def _best(figs: list[dict]) -> dict:
+    best = min(figs, key=lambda f: f["best_s"])
+    return {**best, "median_s": statistics.median(f["best_s"] for f in figs),
+            "peak_mib": max(f["peak_mib"] for f in figs)}
+
+
+def _summary(fmt: str, figs: list[dict]) -> str:
+    by = {f["phase"].split(" (")[0]: f for f in figs}
+    load, flo = by["pipeline.load"]["best_s"], by["floor"]["best_s"]
+    name = "national" if fmt == "csv" else "national (Parquet)"
+    return (f"{name}: load {load:.2f} s (floor {flo:.2f} s, ratio {load / flo:.2f}), "
+            f"score {by['score']['best_s']:.2f} s, end-to-end {by['kaohe score']['best_s']:.2f} s, "
+            f"peak {by['kaohe score']['peak_mib']:,.0f} MiB")
+
+
+def write_parquet_dir(csv_dir: Path, root: Path) -> Path:
+    """The same data directory with each table as Parquet, as a data platform exports it:
+    text columns as strings, numbers as doubles (read from the CSV files just written)."""
+    root.mkdir(parents=True)
+    for path in csv_dir.iterdir():
+        if path.suffix != ".csv":
+            (root / path.name).write_bytes(path.read_bytes())
+            continue
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for col in ("value", "points"):
+            if col in frame:
+                frame[col] = pd.to_numeric(frame[col].replace("", None))
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                       root / path.with_suffix(".parquet").name)
+    return root
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, outdir
 from .errors import DataError, KaoheError, summary
-from .pipeline import row_accounting, run, write_scores
+from .pipeline import OUTPUTS, row_accounting, run, write_scores
 from .publication import warnings as publication_warnings
 from .rubric import load_rubric
+
+# what ``kaohe score`` writes: files of these names in --out are this command's own
+SCORE_OUTPUTS = (*OUTPUTS, "history_used.csv", "results.xlsx", "provenance.json")
 
 EPILOG_VALIDATE = """示例：
   kaohe validate params/changshou-rural/2023.yaml
@@ -23,7 +26,7 @@ EPILOG_SCORE = """示例：
   kaohe score params/changshou-rural/2023.yaml --out reports/changshou-rural/2023
 输出：totals.csv（每个单位的总分、排名、等次）、details.csv（单位×指标的得分与理由）、
 reasons.csv（每一处加分扣分及其来源行）、indicators.csv、flags.csv、self_check.csv、
-results.xlsx（考核结果表：一级指标及其分项的两级表头、得分明细，两位小数）、
+results.xlsx（考核结果表：一级指标及其分项的两级表头、得分明细，两位小数；明细超过 Excel 行数上限时不写）、
 provenance.json（评分细则与数据的哈希、版本、提交）。
 每次都列出行数核对：读取 N 行 = 使用 N 行 + 拒绝 N 行。"""
 
@@ -87,6 +90,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     cache: dict = {}  # each rubric scored once, though later years read earlier ones
     for params in args.params:
+        _working(f"正在读取、校验 {params} 及其数据（数据量大时需要几十秒）…")
         try:
             # run = load + score, with the period rubrics (and earlier years) it reads
             result = run(params, args.data, cache=cache)
@@ -101,6 +105,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         for text in publication_warnings(r.publication, Path(params).parent, r.year):
             print(f"提醒：{loaded.path}: publication: {text}")
     return 1 if failed else 0
+
+
+def _working(line: str) -> None:
+    """On a terminal, say what is being done before a step that can take a while (a
+    national year's data); nothing in a pipe or a log."""
+    if sys.stderr.isatty():
+        print(line, file=sys.stderr, flush=True)
 
 
 def _validate_rubrics(paths: list[Path]) -> int:
@@ -119,19 +130,35 @@ def _validate_rubrics(paths: list[Path]) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    _working(f"正在读取、校验 {args.params} 及其数据并计分（数据量大时需要几十秒）…")
     try:
         result = run(args.params, args.data)
     except KaoheError as exc:
         _print_problems(exc)
         _print_refused_accounting(args.params, args.data, exc.problems)
         return 1
-    write_scores(result, args.out, excel=True)
+    from .excel.results import EXCEL_ROWS, fits
+
+    excel = fits(result.scores.details)
+    try:  # one run at a time; every output replaced together, or none
+        with outdir.locked(args.out, "kaohe score"), \
+                outdir.staged(args.out, SCORE_OUTPUTS) as stage:
+            write_scores(result, stage, excel=excel)
+    except KaoheError as exc:
+        _print_problems(exc)
+        return 1
+    except OSError as exc:
+        _print_problems(KaoheError([outdir.os_problem(exc, args.out)]))
+        return 1
     rows = row_accounting(result.data)
     read = sum(rows.values())
     r = result.loaded.rubric
     print(f"{r.title}：{len(result.scores.totals)} 个单位已计分，结果写入 {args.out}")
     print(f"读取 {read} 行 = 使用 {read} 行 + 拒绝 0 行（"
           + "，".join(f"{k} {v}" for k, v in rows.items()) + "）")
+    if not excel:
+        print(f"得分明细 {len(result.scores.details)} 行，超过 Excel 工作表的行数上限"
+              f"（{EXCEL_ROWS} 行），未写 results.xlsx：全部结果见 totals.csv、details.csv 等 CSV 文件")
     _print_notes(result.data.notes)
     print(f"读取的数据目录：{result.data.directory}")
     if result.earlier:
@@ -349,6 +376,9 @@ def cmd_build(args: argparse.Namespace) -> int:
                        log=lambda line: print(line, flush=True))
     except KaoheError as exc:
         _print_problems(exc)
+        return 1
+    except OSError as exc:
+        _print_problems(KaoheError([outdir.os_problem(exc, args.out)]))
         return 1
     print(f"共 {result.reports} 份报告（通报 {result.bulletins} 份，单位反馈 {result.units} 份）："
           f"本次生成 {result.rendered} 份，未变沿用 {result.kept} 份；写入 {args.out}，"
@@ -601,7 +631,33 @@ def main(argv: list[str] | None = None) -> int:
                "new-year": cmd_new_year, "robustness": cmd_robustness, "build": cmd_build,
                "template": cmd_template, "import": cmd_import, "status": cmd_status,
                "publish": cmd_publish, "verify": cmd_verify}[args.command]
-    return handler(args)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback from any process
+        print(INTERRUPTED.get(args.command, INTERRUPTED[""]), file=sys.stderr, flush=True)
+        _quiet_exit()
+        return 130
+
+
+def _quiet_exit() -> None:
+    """After Ctrl-C, what this process would still print while it stops (an interrupted
+    kernel's pending tasks, asyncio's "exception was never retrieved") goes nowhere: the
+    user has had the one line that matters."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stderr.fileno())
+    except (OSError, ValueError):  # no real stderr (embedded, captured): nothing to quiet
+        pass
+
+
+INTERRUPTED = {
+    "build": "已中断（Ctrl-C）：已生成的报告完整保留，未完成的没有写入；再次运行同一命令即可补齐",
+    "score": "已中断（Ctrl-C）：输出目录未改变",
+    "import": "已中断（Ctrl-C）：数据目录未改变",
+    "": "已中断（Ctrl-C）：未写入任何文件",
+}
 
 
 if __name__ == "__main__":

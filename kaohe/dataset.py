@@ -11,21 +11,25 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import layout
+from . import columnar, layout
 from .errors import Code, DataError, KaoheError, Problem, display_path
 from .normalize import CellError, ValueSpec, parse_number
+from .readers import csvtext
+from .readers.yamlfile import load_yaml
 from .rubric import Rubric
 from .rules import rows
 from .schemas import TABLES, Table, check_frame, columns_of
 
-ENCODINGS = ("utf-8-sig", "gb18030")
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
@@ -57,30 +61,63 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
     """Read a CSV as text cells, trying UTF-8 (with or without BOM) then GB18030.
 
     Cells are trimmed of blanks at both ends; with ``notes`` given, the trimmed cells are
-    reported there (one note per file: a rule applied, never silently)."""
+    reported there (one note per file: a rule applied, never silently). The index is the
+    line each row starts on, less 2."""
     raw = path.read_bytes()
-    for enc in ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise KaoheError([Problem(shown, "", "", "无法识别文件编码（支持 UTF-8、GB18030）")])
+    text = csvtext.decode_csv(raw, shown)  # encodings, quotes, control characters
+    cols = _fast_columns(raw, text)
+    if cols is None:
+        return _read_text(text, raw, shown, notes)
+    trimmed = [columnar.trim(c) for c in cols.cells]
+    if notes is not None:
+        notes.extend(_trimmed_notes(cols, trimmed, shown))
+    index = pd.Index(cols.rows - 2)
+    return pd.DataFrame({name: pd.Series(c.to_pandas().array, index=index)
+                         for name, c in zip(cols.names, trimmed, strict=True)}, index=index)
+
+
+def _fast_columns(raw: bytes, text: str, expected: list[str] | None = None
+                  ) -> columnar.Columns | None:
+    """The columns of a CSV read by ``kaohe.columnar``, or None where the general reader
+    must look: anything Excel leaves around a table (separator-only rows, columns without a
+    header), a repeated header line, missing columns (the general reader explains the
+    header), and whatever ``columnar`` itself declines. ``raw`` has passed
+    ``csvtext.decode_csv`` (``text``)."""
+    if csvtext.may_have_empty_rows(raw):
+        return None
+    cols = columnar.csv_columns(raw)
+    if cols is None or any(n == "" or n.startswith("Unnamed: ") for n in cols.names):
+        return None
+    if expected is not None and not set(expected) <= set(cols.names):
+        return None
+    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    if first and ("\n" + first + "\n") in text.replace("\r\n", "\n"):
+        return None  # a second header (two files pasted together): explained there
+    return cols
+
+
+def _read_text(text: str, raw: bytes, shown: str, notes: list[Problem] | None) -> pd.DataFrame:
+    """The general reader (pandas' C parser, the ``csv`` module for line numbers): any CSV
+    the fast path of ``kaohe.columnar`` leaves, with its located refusals and notes."""
     if not text.strip():
         raise KaoheError([Problem(shown, "1", "", "文件为空，至少须有表头行")])
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                          skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-        raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
+        raise KaoheError([csvtext.parser_problem(exc, shown)]) from exc
+    if not isinstance(df.index, pd.RangeIndex):  # a first row longer than the header
+        raise KaoheError([csvtext.extra_fields(text, shown)])
     df.columns = [str(c).strip() for c in df.columns]
     try:
         starts = _record_lines(text)
     except csv.Error as exc:  # e.g. a lone carriage return inside an unquoted cell
-        raise KaoheError([Problem(shown, "", "", f"CSV 格式错误：{exc}")]) from exc
+        raise KaoheError([csvtext.parser_problem(exc, shown)]) from exc
     if len(starts) == len(df) + 1:  # index + 2 = the line a row starts on, as the user sees it
         df.index = pd.Index(starts[1:]) - 2
+    df, dropped = csvtext.tidy(df, raw, shown)
+    if notes is not None:
+        notes.extend(dropped)
     trimmed = df.apply(lambda s: s.str.strip())
     if notes is not None:
         notes.extend(_trimmed_cells(df, trimmed, shown))
@@ -91,11 +128,27 @@ def _trimmed_cells(raw: pd.DataFrame, trimmed: pd.DataFrame, shown: str) -> list
     """One note for the cells whose blanks at either end were removed, with where."""
     if raw.empty:
         return []
-    changed = (raw != trimmed).to_numpy()
+    return _trimmed_note((raw != trimmed).to_numpy(), raw.index.to_numpy() + 2,
+                         list(raw.columns), shown)
+
+
+def _trimmed_notes(cols: columnar.Columns, trimmed: list, shown: str) -> list[Problem]:
+    """``_trimmed_cells`` of a table read by ``kaohe.columnar``: column by column."""
+    if not len(cols):
+        return []
+    changed = [pc.not_equal(a, b).to_numpy(zero_copy_only=False)
+               for a, b in zip(cols.cells, trimmed, strict=True)]
+    if not any(c.any() for c in changed):
+        return []
+    return _trimmed_note(np.column_stack(changed), cols.rows, cols.names, shown)
+
+
+def _trimmed_note(changed: np.ndarray, lines: np.ndarray, names: list[str],
+                  shown: str) -> list[Problem]:
     if not changed.any():
         return []
     rows, cols = changed.nonzero()
-    where = [f"第{int(raw.index[r]) + 2}行 {raw.columns[c]}" for r, c in zip(rows[:3], cols[:3], strict=True)]
+    where = [f"第{int(lines[r])}行 {names[c]}" for r, c in zip(rows[:3], cols[:3], strict=True)]
     more = f"等 {len(rows)} 处" if len(rows) > 3 else ""
     return [Problem(shown, "", "", f"已去除单元格首尾的空白（空格、全角空格、换行）：{'、'.join(where)}{more}")]
 
@@ -169,28 +222,86 @@ def _parse_numbers(df: pd.DataFrame, table: Table, shown: str,
     return out, problems
 
 
+def table_path(directory: Path, table: Table) -> tuple[Path, list[Problem]]:
+    """The file a table is read from: ``<table>.csv`` or, for data exported from a data
+    platform, ``<table>.parquet`` (read the same way, rows numbered from 1); both is refused."""
+    path = directory / table.file
+    parquet = path.with_suffix(".parquet")
+    if not parquet.exists():
+        return path, []
+    if path.exists():
+        return path, [Problem(display_path(parquet), "", "",
+                              f"与 {path.name} 重复：同一张表只能有一个文件，请删除其中一个")]
+    return parquet, []
+
+
+def source_file(name: str, hashes: dict[str, str]) -> str | None:
+    """The file a table of a loaded data directory was read from (CSV or Parquet), if any."""
+    file = TABLES[name].file
+    for candidate in (file, str(Path(file).with_suffix(".parquet"))):
+        if candidate in hashes:
+            return candidate
+    return None
+
+
 def read_table(directory: Path, name: str | Table, notes: list[Problem] | None = None
                ) -> tuple[pd.DataFrame | None, str, list[Problem]]:
     """Read one table; (frame with ``ref``, sha256, problems). Missing optional → None.
     Cells read by a normalisation rule are reported in ``notes`` when given. ``name`` is a
     table of ``TABLES`` or a ``Table`` of its own (the office's returns and appeals)."""
     table = TABLES[name] if isinstance(name, str) else name
-    path = directory / table.file
+    path, problems = table_path(directory, table)
     shown = display_path(path)
+    if problems:
+        return None, "", problems
     if not path.exists():
         if table.required:
             return None, "", [Problem(shown, "", "", "缺少必需的数据文件", Code.DATA_FILE)]
         return None, "", []
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if path.suffix == ".parquet":
+        try:
+            cols = columnar.parquet_columns(path)
+        except (pa.ArrowException, OSError) as exc:
+            return None, digest, [Problem(shown, "", "", f"无法读取 Parquet 文件：{exc}")]
+        header, decoded = "", ""
+    else:
+        header = "1"
+        try:  # encodings, quotes, control characters: refused before any row is read
+            decoded = csvtext.decode_csv(raw, shown)
+        except KaoheError as exc:
+            return None, digest, exc.problems
+        cols = _fast_columns(raw, decoded, columns_of(table.model))
+    if cols is not None and len(cols):
+        frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes)
+        return frame, digest, problems
     try:
-        text = read_csv_text(path, shown, notes)
+        text = (_read_text(decoded, raw, shown, notes) if cols is None
+                else pd.DataFrame({n: pd.Series([], dtype="str") for n in cols.names}))
     except KaoheError as exc:
         return None, digest, exc.problems
-    expected = columns_of(table.model)
-    missing = [c for c in expected if c not in text.columns]
-    problems = [Problem(shown, "1", c, "缺少必需的列", Code.DATA_FILE) for c in missing]
-    if missing:
-        return None, digest, problems
+    frame, problems = _table_from_text(text, table, shown, path.name, header, notes, raw)
+    return frame, digest, problems
+
+
+def _missing_columns(names: list[str], table: Table, shown: str, header: str) -> list[Problem]:
+    return [Problem(shown, header, c, "缺少必需的列", Code.DATA_FILE) for c in columns_of(table.model)
+            if c not in names]
+
+
+def _table_from_text(text: pd.DataFrame, table: Table, shown: str, file: str, header: str,
+                     notes: list[Problem] | None, raw: bytes = b""
+                     ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The general way from text cells (``_read_text``) to a validated frame with ``ref``."""
+    problems = _missing_columns(list(text.columns), table, shown, header)
+    if problems:
+        why = csvtext.explain_header(raw, list(text.columns), columns_of(table.model), shown)
+        return None, [why] if why else problems
+    headless = csvtext.headless_columns(text, shown)
+    if headless:
+        return None, headless
+    problems += csvtext.second_header(text, shown)
     frame, parse_problems = _parse_numbers(text, table, shown, notes)
     frame = _blank_to_na(frame, table)
     problems += parse_problems
@@ -198,9 +309,181 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     unparsed = {(p.row, p.column) for p in parse_problems}
     problems += [p for p in check_frame(frame, table, shown)
                  if (p.row, p.column) not in unparsed]
-    frame["ref"] = pd.Series([f"{table.file}:{i + 2}" for i in frame.index],
+    frame["ref"] = pd.Series([f"{file}:{i + 2}" for i in frame.index],
                              index=frame.index, dtype=object)  # text even when empty
-    return frame.reset_index(drop=True), digest, problems
+    return frame.reset_index(drop=True), problems
+
+
+def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: str,
+                        header: str, notes: list[Problem] | None
+                        ) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """``_table_from_text`` column by column (pyarrow): the same frame, notes and problems.
+
+    Numbers are cast in C++ (a column with a cell pyarrow cannot read goes the general
+    way, which says where and why); text becomes one shared ``str`` per distinct value;
+    the pandera model's checks run on the codes of the distinct texts and on the numbers
+    (``_valid``: no ``isinstance`` per cell, uniqueness on integer codes). When anything
+    fails, pandera itself validates the frame and locates each failure, so every message is
+    the one the general way gives."""
+    problems = _missing_columns(cols.names, table, shown, header)
+    if problems:
+        if notes is not None:
+            notes.extend(_trimmed_notes(cols, [columnar.trim(c) for c in cols.cells], shown))
+        return None, problems
+    textual = [n not in table.numeric + table.integer + table.boolean for n in cols.names]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's kernels run without the GIL
+        work = [pool.submit(_column_work, c, t) for c, t in zip(cols.cells, textual,
+                                                                 strict=True)]
+        refs = [f"{file}:{i}" for i in cols.rows.tolist()]  # Python, meanwhile
+        done = [w.result() for w in work]
+    trimmed = [d[0] for d in done]
+    if notes is not None:
+        notes.extend(_trimmed_notes(cols, trimmed, shown))
+    index = pd.Index(cols.rows - 2)
+    frame: dict[str, pd.Series] = {}
+    text: dict[str, tuple[np.ndarray, pa.Array, int]] = {}  # codes, values, blank's code
+    numbers: dict[str, np.ndarray] = {}
+    general: dict[str, pd.Series] = {}
+    for name, (col, enc, values) in zip(cols.names, done, strict=True):
+        if name in table.integer or name in table.boolean:
+            general[name] = pd.Series(col.to_pandas().array, index=index)
+            continue
+        if name in table.numeric:
+            if values is None:
+                general[name] = pd.Series(col.to_pandas().array, index=index)
+                continue
+            frame[name] = pd.Series(values, index=index)
+            numbers[name] = values
+            continue
+        objects, code, uniques, blank = columnar.as_objects(enc)
+        frame[name] = pd.Series(objects, index=index, dtype=object)
+        text[name] = (code, uniques, blank)
+    parse_problems: list[Problem] = []
+    if general:
+        parsed, parse_problems = _parse_numbers(pd.DataFrame(general, index=index), table,
+                                                shown, notes)
+        for name in general:
+            frame[name] = parsed[name]
+    out = pd.DataFrame({name: frame[name] for name in cols.names}, index=index)
+    problems += parse_problems
+    if parse_problems or general or not _valid(table, cols.names, text, numbers):
+        unparsed = {(p.row, p.column) for p in parse_problems}
+        problems += [p for p in check_frame(out, table, shown)
+                     if (p.row, p.column) not in unparsed]
+    out["ref"] = pd.Series(refs, index=index, dtype=object)
+    return out.reset_index(drop=True), problems
+
+
+def _column_work(col: pa.Array, textual: bool):
+    """What pyarrow does for one column, in a worker thread: trim, then encode (text) or
+    cast (numbers); (trimmed, dictionary-encoded or None, numbers or None)."""
+    trimmed = columnar.trim(col)
+    if textual:
+        return trimmed, trimmed.dictionary_encode(), None
+    return trimmed, None, columnar.as_numbers(trimmed)
+
+
+def _valid(table: Table, names: list[str], text: dict[str, tuple[np.ndarray, pa.Array, int]],
+           numbers: dict[str, np.ndarray]) -> bool:
+    """Whether a table passes its pandera model, checked column by column on the codes of
+    its text and on its numbers (no Python per cell). Only the checks the models use are
+    known here (nullable, unique, str_length, isin, ge, le, the combination that must be
+    unique); a model with any other check, or a column of another type, answers False and
+    goes through pandera itself."""
+    schema = table.model.to_schema()
+    if schema.strict and set(names) != set(schema.columns):
+        return False
+    for name, column in schema.columns.items():
+        if name in text:
+            code, uniques, blank = text[name]
+            nulls = blank >= 0
+            lengths = pc.utf8_length(uniques).to_numpy(zero_copy_only=False)
+            if blank >= 0:
+                lengths = np.delete(lengths, blank)
+                uniques = pc.filter(uniques, pc.not_equal(uniques, ""))
+            for check in column.checks:
+                stats = check.statistics
+                if check.name == "str_length" and stats.get("exact_value") is None:
+                    lo, hi = stats.get("min_value"), stats.get("max_value")
+                    if (lo is not None and (lengths < lo).any()) or (
+                            hi is not None and (lengths > hi).any()):
+                        return False
+                elif check.name == "isin":
+                    if not pc.all(pc.is_in(uniques, pa.array(list(stats["allowed_values"]),
+                                                             pa.string()))).as_py():
+                        return False
+                else:
+                    return False
+        elif name in numbers and str(column.dtype) == "float64":
+            values = numbers[name]
+            nulls = bool(np.isnan(values).any())
+            for check in column.checks:
+                stats, v = check.statistics, values[~np.isnan(values)]
+                if check.name == "greater_than_or_equal_to":
+                    ok = bool((v >= stats["min_value"]).all())
+                elif check.name == "less_than_or_equal_to":
+                    ok = bool((v <= stats["max_value"]).all())
+                else:
+                    ok = False
+                if not ok:
+                    return False
+        else:
+            return False
+        if nulls and not column.nullable:
+            return False
+        if column.unique and _duplicated(
+                [text[name][0]] if name in text else [numbers[name]]):
+            return False
+    combo = list(schema.unique or [])
+    if any(c not in text for c in combo):
+        return False
+    return not combo or not _duplicated([text[c][0] for c in combo])
+
+
+def _duplicated(codes: list[np.ndarray]) -> bool:
+    """Whether some row repeats another in these columns (codes, or numbers alone)."""
+    if len(codes) == 1 and codes[0].dtype.kind == "f":
+        return bool(pd.Series(codes[0]).duplicated().any())
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    room = 1.0
+    for code in codes:  # one integer per combination of codes
+        size = int(code.max(initial=0)) + 1
+        room *= size
+        if room >= 2.0**62:
+            frame = pd.DataFrame({i: c for i, c in enumerate(codes)})
+            return bool(frame.duplicated().any())
+        key = key * size + code
+    if room <= 2**27:  # a bitmap of every combination: no hashing of millions of keys
+        seen = np.zeros(int(room), dtype=bool)
+        seen[key] = True
+        return int(np.count_nonzero(seen)) < len(key)
+    return bool(pd.Series(key).duplicated().any())
+
+
+# names Windows reserves for devices, with or without an extension (CON, con.txt, COM1 …)
+WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.I)
+
+
+def unit_id_problems(units: pd.DataFrame, shown: str) -> list[Problem]:
+    """Unit ids become file names (report pages, feedback files): two ids differing only by
+    case collide on Windows and macOS, and a device name cannot be a file there."""
+    if units.empty or "unit_id" not in units:
+        return []
+    problems = []
+    ids = units["unit_id"].dropna().astype(str)
+    first: dict[str, tuple[str, str]] = {}
+    for uid, ref in zip(ids, units.loc[ids.index, "ref"], strict=True):
+        line = ref.rsplit(":", 1)[1]
+        if WINDOWS_RESERVED.match(uid):
+            problems.append(Problem(shown, line, "unit_id",
+                                    f"单位编号“{uid}”是 Windows 保留的设备名，不能作文件名：请换一个编号"))
+        low = uid.casefold()
+        if low in first and first[low][0] != uid:
+            problems.append(Problem(shown, line, "unit_id",
+                                    f"单位编号“{uid}”与第{first[low][1]}行的“{first[low][0]}”只差大小写："
+                                    "在 Windows 和 macOS 上会是同一个文件，请换一个编号"))
+        first.setdefault(low, (uid, line))
+    return problems
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -218,22 +501,23 @@ def load_dataset(directory: Path | str) -> Dataset:
     tables: dict[str, pd.DataFrame] = {}
     hashes: dict[str, str] = {}
     notes: list[Problem] = []
-    for name, table in TABLES.items():
+    for name in TABLES:
         frame, digest, probs = read_table(directory, name, notes)
         problems += probs
         tables[name] = frame if frame is not None else empty_table(name)
         if digest:
-            hashes[table.file] = digest
+            hashes[table_path(directory, TABLES[name])[0].name] = digest  # CSV or Parquet
+    problems += unit_id_problems(tables["units"], display_path(directory / TABLES["units"].file))
     meta_path = directory / "dataset.yaml"
     sample, description = False, ""
     if meta_path.exists():
         meta_bytes = meta_path.read_bytes()
         hashes["dataset.yaml"] = hashlib.sha256(meta_bytes).hexdigest()
         try:
-            meta = yaml.safe_load(meta_bytes.decode("utf-8-sig")) or {}
-        except yaml.YAMLError as exc:
+            meta = load_yaml(meta_bytes, display_path(meta_path)).data or {}
+        except KaoheError as exc:
             meta = {}
-            problems.append(Problem(display_path(meta_path), "", "", f"YAML 格式错误：{exc}"))
+            problems += exc.problems
         if not isinstance(meta, dict):
             problems.append(Problem(display_path(meta_path), "", "", "应为 YAML 映射"))
             meta = {}
@@ -256,10 +540,10 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
     unit_ids = set(units["unit_id"])
     kinds = set(rubric.kind_ids())
 
-    def at(table: str, ref_row: pd.Series, column: str, msg: str,
+    def at(_table: str, ref_row: pd.Series, column: str, msg: str,
            code: Code = Code.DATA_REFERENCE) -> Problem:
-        line = ref_row["ref"].rsplit(":", 1)[1]
-        return Problem(f"{d}/{TABLES[table].file}", line, column, msg, code)
+        file, line = ref_row["ref"].rsplit(":", 1)  # the CSV or Parquet file read
+        return Problem(f"{d}/{file}", line, column, msg, code)
 
     for _, row in units[~units["kind"].isin(kinds)].iterrows():  # only the bad rows
         problems.append(at("units", row, "kind",
@@ -388,18 +672,23 @@ def row_account(directory: Path, problems: list[Problem]) -> dict[str, tuple[int
     problems found: a file-level problem (encoding, header) rejects every row of the file;
     otherwise each distinct row named by a problem is one row rejected."""
     out: dict[str, tuple[int, int]] = {}
-    for name, table in TABLES.items():
-        path = directory / table.file
+    for name in TABLES:
+        path, _ = table_path(directory, TABLES[name])
         if not path.exists():
             continue
         shown = display_path(path)
+        parquet = path.suffix == ".parquet"
         try:
-            n = len(read_csv_text(path, shown))
+            n = columnar.parquet_rows(path) if parquet else len(read_csv_text(path, shown))
         except KaoheError:
             lines = [ln for ln in path.read_bytes().splitlines() if ln.strip()]
             n = max(len(lines) - 1, 0)
+        except (pa.ArrowException, OSError):
+            n = 0
         mine = [p for p in problems if p.file == shown]
-        whole = any(p.row == "1" or (p.row == "" and p.column == "") for p in mine)
-        rows = {p.row for p in mine if p.row.isdigit() and int(p.row) > 1}
+        # the header (CSV line 1; a Parquet file's schema has no row) or the whole file
+        whole = any((p.row == "1" and not parquet) or p.row == "" for p in mine)
+        first = 0 if parquet else 1
+        rows = {p.row for p in mine if p.row.isdigit() and int(p.row) > first}
         out[name] = (n, n if whole else min(n, len(rows)))
     return out

@@ -190,7 +190,7 @@ def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame,
     that some unit is exempt from are looked at (a national year has millions of rows and
     few exemptions); a unit not in units.csv is left to the cross-checks."""
     problems = []
-    for table, file in (("observations", "observations.csv"), ("events", "events.csv")):
+    for table in ("observations", "events"):
         df = data.tables[table]
         if df.empty:
             continue
@@ -200,7 +200,8 @@ def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame,
                if ind in appl.columns and not appl[ind].all()]
         d = df.take(np.sort(np.concatenate(bad))) if bad else df.iloc[0:0]
         for _, row in d.iterrows():
-            problems.append(Problem(f"{data.directory}/{file}", row["ref"].rsplit(":", 1)[1],
+            read, line = row["ref"].rsplit(":", 1)  # observations.csv, or its Parquet file
+            problems.append(Problem(f"{data.directory}/{read}", line,
                                     "indicator_id",
                                     f"指标“{row['indicator_id']}”对单位“{row['unit_id']}”不适用，"
                                     "但有数据：请删除该行或修改适用范围", Code.ROW_NOT_READ))

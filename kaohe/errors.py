@@ -3,10 +3,16 @@ program, what kind of problem it is (``Problem.code``, as pandera's ``SchemaErro
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+# characters a terminal shows as nothing: named where a message quotes user text
+INVISIBLE = {"\u200b": "［零宽空格］", "\u200c": "［零宽非连接符］", "\u200d": "［零宽连接符］",
+             "\u2060": "［零宽不折行空格］", "\ufeff": "［BOM］", "\u00ad": "［软连字符］"}
+_INVISIBLE = re.compile("[" + "".join(INVISIBLE) + "]")
 
 
 class Code(StrEnum):
@@ -50,9 +56,10 @@ class Problem:
     department: str = ""
 
     def __str__(self) -> str:
+        message = _INVISIBLE.sub(lambda m: INVISIBLE[m.group()], self.message)
         if self.line:  # a rubric key: file:line:column: key path: message
-            return f"{self.file}:{self.line}:{self.col}: {self.row}: {self.message}"
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+            return f"{self.file}:{self.line}:{self.col}: {self.row}: {message}"
+        return f"{self.file}:{self.row}:{self.column}: {message}"
 
 
 class KaoheError(Exception):

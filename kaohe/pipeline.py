@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -11,13 +12,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .dataset import Dataset, check_against, load_dataset
+from .dataset import Dataset, check_against, load_dataset, source_file
 from .engine import Scores, score
-from .errors import Code, DataError, KaoheError, Problem, RubricError
+from .errors import Code, DataError, KaoheError, Problem, RubricError, display_path
 from .layout import Place
 from .rubric import LoadedRubric, Rubric, load_rubric
 from .rules import PeriodTotals
-from .schemas import TABLES
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,9 @@ class Run:
 
     def history_provenance(self) -> dict:
         """Where the earlier years' results (往年结果) came from: a file, a computation, or none."""
-        if TABLES["history"].file in self.data.hashes:
-            return {"source": TABLES["history"].file}
+        read = source_file("history", self.data.hashes)
+        if read:
+            return {"source": read}
         if not self.earlier:
             return {"source": "none"}
         return {"source": "computed", "runs": [
@@ -81,6 +82,11 @@ def load(params: Path | str, data_dir: Path | str | None = None) -> tuple[Loaded
 
     loaded = load_rubric(params)
     directory = Place.of(params, loaded.rubric.scheme, data_dir).data
+    year = re.match(r"(\d{4})(?!\d)", directory.resolve().name)
+    if year and int(year.group(1)) != loaded.rubric.year:  # another year's data, by mistake
+        raise KaoheError([Problem(display_path(directory), "", "",
+                                  f"数据目录属于 {year.group(1)} 年度，评分细则（{loaded.path}）是 "
+                                  f"{loaded.rubric.year} 年度：请用本年度的数据目录")])
     data = load_dataset(directory)
     problems = check_against(loaded.rubric, data, loaded.path)
     problems += check_office(loaded.rubric, directory, set(data.units["unit_id"]))
@@ -121,7 +127,7 @@ def _run(place: Place, cache: dict[str, Run], stack: tuple[str, ...] = ()) -> Ru
     loaded, data = load(place.params, place.data)
     periods = tuple(_period_runs(place, loaded, cache, stack + (place.key,)))
     earlier: tuple[Run, ...] = ()
-    if TABLES["history"].file not in data.hashes:  # an explicit history.csv wins
+    if not source_file("history", data.hashes):  # an explicit history.csv wins
         earlier = tuple(earlier_runs(place, loaded.rubric, history_years(loaded.rubric), cache))
         if earlier:
             data = replace(data, tables={**data.tables, "history": history_from_runs(earlier)})
@@ -241,7 +247,7 @@ def row_accounting(data: Dataset) -> dict[str, int]:
     """Rows read per table; a successful run uses them all (nothing is dropped silently).
     Only tables read from files count: a history computed from earlier years is not read."""
     return {name: len(df) for name, df in data.tables.items()
-            if len(df) and TABLES[name].file in data.hashes}
+            if len(df) and source_file(name, data.hashes)}
 
 
 def git_commit() -> str:

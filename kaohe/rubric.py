@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,15 +26,12 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import Code, Problem, RubricError, display_path
+from .errors import Code, KaoheError, Problem, RubricError, display_path
 from .publication import Publication
+from .readers.yamlfile import YamlDoc, load_yaml
 from .rules import REGISTRY, Rule
-from .yamlmarks import key_marks, mark_of, parse_key_path
 
 TOLERANCE = 1e-6
-# libyaml's safe loader when PyYAML was built with it (the same documents, ten times faster);
-# every report notebook loads its rubric, so this is on the path of every report.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Columns of the totals table: first-level and adjustment ids become columns beside them.
 RESERVED_IDS = frozenset({
@@ -45,7 +43,7 @@ RESERVED_IDS = frozenset({
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class UnitKind(Model):
@@ -299,14 +297,12 @@ def load_rubric(path: Path | str) -> LoadedRubric:
     except OSError as exc:
         raise RubricError([Problem(shown, "", "", f"无法读取评分细则文件：{exc.strerror}",
                                    Code.RUBRIC_UNREADABLE)]) from exc
-    try:
-        text = raw_bytes.decode("utf-8-sig")
-        raw = yaml.load(text, Loader=_YAML_LOADER)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = str(mark.line + 1) if mark is not None else ""
-        raise RubricError([Problem(shown, where, "", f"YAML 格式错误：{exc}",
-                                   Code.RUBRIC_UNREADABLE)]) from exc
+    try:  # duplicate keys, NaN, tags, encodings: refused, located
+        doc = load_yaml(raw_bytes, shown)
+    except KaoheError as exc:
+        raise RubricError([replace(p, code=p.code or Code.RUBRIC_UNREADABLE)
+                           for p in exc.problems]) from exc
+    raw = doc.data
     if not isinstance(raw, dict):
         raise RubricError([Problem(shown, "", "", "评分细则文件应为一个 YAML 映射（键: 值）",
                                    Code.RUBRIC_UNREADABLE)])
@@ -316,10 +312,11 @@ def load_rubric(path: Path | str) -> LoadedRubric:
         errors = [{**e, "loc": _plain_loc(e["loc"])} for e in exc.errors()]
         found = [(_key_path(_tag_loc(e)), _message(e), _code(e)) for e in errors]
         found += [(k, m, Code.RUBRIC_INCONSISTENT) for k, m in _check_the_rest(raw, errors)]
-        raise RubricError(_located(shown, text, found)) from exc
+        raise RubricError(_located(shown, doc, found)) from exc
     found = [(key, msg, Code.RUBRIC_INCONSISTENT) for key, msg in check_rubric(rubric)]
+    found += _year_of_file(rubric, path)
     if found:
-        raise RubricError(_located(shown, text, found))
+        raise RubricError(_located(shown, doc, found))
     return LoadedRubric(rubric=rubric, path=shown, sha256=hashlib.sha256(raw_bytes).hexdigest())
 
 
@@ -329,12 +326,23 @@ def _code(err: Mapping[str, Any]) -> Code:
     return Code.RUBRIC_INVALID
 
 
-def _located(shown: str, text: str, found: list[tuple[str, str, Code]]) -> list[Problem]:
-    """Problems at key paths, each with the line and column of its key in the file."""
-    marks = key_marks(text)
+def _year_of_file(rubric: Rubric, path: Path) -> list[tuple[str, str, Code]]:
+    """The year inside a rubric must be the year its file is named after (``2023.yaml``,
+    ``2021-Q1.yaml``): a rubric copied for a new year and not edited would score the new
+    year's data under the old year's name."""
+    m = re.match(r"(\d{4})(?!\d)", path.stem)
+    if m and int(m.group(1)) != rubric.year:
+        return [("year", f"评分细则中的年度 {rubric.year} 与文件名“{path.name}”的年度 {m.group(1)} "
+                         "不符：请修改 year 或文件名", Code.RUBRIC_INCONSISTENT)]
+    return []
+
+
+def _located(shown: str, doc: YamlDoc, found: list[tuple[str, str, Code]]) -> list[Problem]:
+    """Problems at key paths, each with the line and column of its key (or of its nearest
+    ancestor in the file) from the YAML loader's marks."""
     out = []
     for key, message, code in found:
-        line, col = mark_of(marks, parse_key_path(key))
+        line, col = doc.mark(key) or (0, 0)
         out.append(Problem(shown, key, "", message, code, line, col))
     return out
 
@@ -436,19 +444,34 @@ _PYDANTIC_ZH = {
     "greater_than": "数值过小",
     "less_than_equal": "数值过大",
     "dict_type": "应为映射（键: 值）",
+    "finite_number": "应为有限的数（不能是 NaN 或无穷大）",
     "model_type": "应为映射（键: 值）",
 }
 
 
+_BOUNDS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+
+
 def _message(err: Mapping[str, Any]) -> str:
+    """pydantic's error in Chinese with its bounds and the value found; pydantic's English
+    text only for an error type not translated."""
     if err["type"] == "union_tag_invalid":
         known = "、".join(sorted(REGISTRY))
         return f"未知的评分规则“{err['ctx']['tag']}”（可用：{known}）"
     if err["type"] == "union_tag_not_found":
         return "缺少评分规则名 kind（可用：" + "、".join(sorted(REGISTRY)) + "）"
     zh = _PYDANTIC_ZH.get(err["type"])
-    detail = err["msg"]
-    return f"{zh}（{detail}）" if zh else detail
+    if not zh:
+        return err["msg"]
+    ctx = err.get("ctx") or {}
+    wants = [f"应 {_BOUNDS[k]} {ctx[k]}" for k in _BOUNDS if k in ctx]
+    if "expected" in ctx:
+        wants.append(f"应为 {str(ctx['expected']).replace(' or ', '、')} 之一")
+    value = err.get("input")
+    if err["type"] not in ("missing", "extra_forbidden", "dict_type", "model_type") \
+            and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        wants.append(f"实为“{value}”")
+    return f"{zh}（{'，'.join(wants)}）" if wants else zh
 
 
 # -- cross-checks ---------------------------------------------------------------------

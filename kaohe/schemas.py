@@ -188,6 +188,7 @@ def _locate(cases: pd.DataFrame, shown: str) -> list[Problem]:
         if key in ("column_in_dataframe", "column_in_schema"):
             column = str(case.failure_case)
         detail = "" if case.failure_case is None or pd.isna(case.failure_case) else case.failure_case
-        msg = f"{zh}（{check}）" if not detail or key.startswith("column_in") else f"{zh}：{detail}（{check}）"
+        # pandera's check name (not_nullable …) means nothing to the user: the words only
+        msg = zh if not detail or key.startswith("column_in") else f"{zh}：{detail}"
         out.append(Problem(shown, line, column, msg))
     return out

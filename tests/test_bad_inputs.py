@@ -623,3 +623,367 @@ def test_every_case_in_the_doc_has_a_test():
     tests = sorted(name[5:8].upper() for name in dir(sys.modules[__name__])
                    if re.match(r"test_b\d\d_", name))
     assert sorted(ids) == tests
+
+
+# -- the bad input a real office produces (issue 13) ---------------------------------------------
+
+OBS_TEXT = (ROOT / CS_DATA / "observations.csv").read_text(encoding="utf-8")
+
+
+def score_with(ws: Path, capsys, name: str, data: bytes | str, *args: str):
+    """``kaohe score`` with one data file replaced by ``data`` (text is written as UTF-8)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    (ws / CS_DATA / name).write_bytes(raw)
+    return run(capsys, "score", str(CS_PARAMS), "--out", "out", *args)
+
+
+def score_refused(ws: Path, capsys, name: str, data: bytes | str) -> list[dict[str, str]]:
+    code, out, err = score_with(ws, capsys, name, data)
+    assert code == 1, (out, err)
+    assert "Traceback" not in err and not (ws / "out").exists()
+    return problems(err)
+
+
+def obs_lines() -> list[str]:
+    return OBS_TEXT.splitlines()
+
+
+def test_b59_unbalanced_quote_swallows_rows(ws, capsys):
+    lines = obs_lines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ',"防返贫监测未闭合'  # a note typed as "… opens a cell
+    lines[5] += '见附件"'  # … that the next " anywhere (line 6) closes
+    (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert (p["row"], p["column"]) == ("2", "note")
+    assert p["message"].startswith("英文双引号“\"”没有配对：第2行至第6行被读成了同一个单元格，"
+                                   "其中第3、4、5、6行看起来是单独的一行数据")
+    # a cell with a line break typed with Alt+Enter is one cell, as in Excel
+    lines = obs_lines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ',"第一行\n第二行"'
+    code, _, err = score_with(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert code == 0, err
+
+
+def test_b60_quote_never_closed(ws, capsys):
+    lines = obs_lines()
+    lines[-3] = lines[-3].rsplit(",", 1)[0] + ',"未写完的说明'
+    (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert (p["row"], p["column"]) == (str(len(lines) - 2), "note")
+    assert p["message"].startswith(f"英文双引号“\"”没有配对：从第{len(lines) - 2}行到文件末尾")
+
+
+def test_b61_lines_in_two_encodings(ws, capsys):
+    lines = obs_lines()
+    gbk = "\n".join(lines[:-1]).encode("gb18030") + b"\n"
+    appended = (lines[-1].rsplit(",", 1)[0] + ",凤城街道补录").encode("utf-8") + b"\n"
+    (p,) = score_refused(ws, capsys, "observations.csv", gbk + appended)
+    assert p["row"] == str(len(lines))
+    assert p["message"].startswith("文件中的行编码不一致：第2、3、4、5、6 等")
+    assert f"第{len(lines)}行是 UTF-8" in p["message"]
+
+
+@pytest.mark.parametrize("char, name", [("\x0b", "垂直制表符（Word 中的 Shift+Enter）"),
+                                        ("\x00", "空字符 NUL")])
+def test_b62_control_characters(ws, capsys, char, name):
+    lines = obs_lines()
+    lines[3] += f"第一段{char}第二段"
+    (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert (p["row"], p["column"]) == ("4", "note")
+    assert p["message"].startswith(f"含有不可见的{name}（U+{ord(char):04X}）：请删除该字符")
+
+
+def test_b63_excel_empty_trailing_columns_and_rows(ws, capsys):
+    lines = [ln + ",," for ln in obs_lines()] + [",,,,,,,"] * 2
+    code, out, err = score_with(ws, capsys, "observations.csv", "\r\n".join(lines) + "\r\n")
+    assert code == 0, err
+    assert "已忽略表格右侧 2 个空列（无表头、无数据，Excel 另存时常见）" in out
+    n = len(lines)
+    assert f"已忽略 2 个空行（只有逗号）：第{n - 1}、{n}行" in out
+    shutil.copyfile(ROOT / CS_DATA / "events.csv", ws / CS_DATA / "events.csv")
+    assert run(capsys, "score", str(ROOT / CS_PARAMS), "--data", str(ROOT / CS_DATA),
+               "--out", "ref")[0] == 0
+    assert score_with(ws, capsys, "observations.csv", "\r\n".join(lines) + "\r\n")[0] == 0
+    assert (ws / "out" / "totals.csv").read_bytes() == (ws / "ref" / "totals.csv").read_bytes()
+
+
+@pytest.mark.parametrize("sep, name", [(";", "分号"), ("\t", "制表符（Tab）")])
+def test_b64_another_separator(ws, capsys, sep, name):
+    text = "\n".join(ln.replace(",", sep) for ln in obs_lines()) + "\n"
+    (p,) = score_refused(ws, capsys, "observations.csv", text)
+    assert p["row"] == "1"
+    assert p["message"] == (f"列之间用的是{name}，不是英文逗号：请另存为逗号分隔的 CSV"
+                            "（表头应为 unit_id,indicator_id,source,item,value,note）")
+
+
+def test_b65_title_row_above_the_header(ws, capsys):
+    (p,) = score_refused(ws, capsys, "observations.csv", "2023年度考核数据,,,,,\n" + OBS_TEXT)
+    assert p["message"] == "表头应在第1行，实际在第2行（上方有标题行）：请删除表头上方的行"
+
+
+def test_b66_template_headers_in_a_data_csv(ws, capsys):
+    lines = obs_lines()
+    lines[0] = "单位编号,指标编号,评分人/数据来源,分项编号,填报值,说明"
+    (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert p["message"].startswith("表头是填报模板的中文列名（单位编号→unit_id、指标编号→indicator_id、")
+    assert p["message"].endswith("填好的模板请用 kaohe import 导入")
+
+
+def test_b67_second_header_row(ws, capsys):
+    lines = obs_lines()
+    lines.insert(5, lines[0])  # two files pasted together
+    found = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert {"file": f"{CS_DATA}/observations.csv", "row": "6", "column": "",
+            "message": "这一行重复了表头（可能是两个文件拼接而成）：请删除该行"} in found
+
+
+def test_b68_comma_inside_an_unquoted_cell(ws, capsys):
+    lines = obs_lines()
+    lines[2] += ",另附"
+    (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert p["row"] == "3"
+    assert p["message"].startswith("该行有 7 列，表头只有 6 列：单元格中的英文逗号须在整个单元格两侧加英文双引号")
+
+
+def rubric_refused(ws, capsys, text: str, name: Path = CS_PARAMS) -> list[dict[str, str]]:
+    (ws / name).write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "validate", str(name))
+    assert code == 1, (out, err)
+    assert "Traceback" not in err
+    return problems(err)
+
+
+RUBRIC = (ROOT / CS_PARAMS).read_text(encoding="utf-8")
+RUBRIC_LINES = RUBRIC.splitlines()
+
+
+def test_b69_duplicate_yaml_key(ws, capsys):
+    first = RUBRIC_LINES.index(next(ln for ln in RUBRIC_LINES if ln.startswith("title:"))) + 1
+    text = RUBRIC + "title: 复制时粘贴的标题\n"
+    (p,) = rubric_refused(ws, capsys, text)
+    last = len(RUBRIC_LINES) + 1
+    assert (p["row"], p["column"]) == (str(last), "1")
+    assert p["message"] == (f"键“title”重复：第{first}行和第{last}行都写了它（后一个会整个替换前一个）："
+                            "请删除或合并其中一个")
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.Inf"])
+def test_b70_nan_or_infinity_in_a_rubric(ws, capsys, value):
+    line = RUBRIC_LINES.index("full_score: 100") + 1
+    (p,) = rubric_refused(ws, capsys, RUBRIC.replace("full_score: 100", f"full_score: {value}"))
+    assert (p["row"], p["column"]) == (str(line), "13")
+    assert p["message"] == f"“{value}”不是有限的数（NaN 或无穷大）：请填写数值"
+    # the same as quoted text reaches pydantic, which refuses it too
+    (p,) = rubric_refused(ws, capsys, RUBRIC.replace("full_score: 100", 'full_score: "nan"'))
+    assert (p["row"], p["column"]) == (str(line), "1")  # file:line:column: key path: message
+    assert p["message"].startswith("full_score: 应为有限的数（不能是 NaN 或无穷大）")
+
+
+def test_b71_tab_in_a_rubric(ws, capsys):
+    i = next(i for i, ln in enumerate(RUBRIC_LINES) if ln.startswith("    name:"))
+    lines = list(RUBRIC_LINES)
+    lines[i] = "\t" + lines[i].lstrip()
+    (p,) = rubric_refused(ws, capsys, "\n".join(lines) + "\n")
+    assert p["row"] == str(i + 1)
+    assert p["message"] == "YAML 格式错误：此处有制表符（Tab）：YAML 只能用空格缩进，请把 Tab 换成空格"
+
+
+def test_b72_yaml_tag_in_a_rubric(ws, capsys):
+    text = RUBRIC.replace("full_score: 100", 'full_score: !!python/object/apply:os.system ["touch x"]')
+    (p,) = rubric_refused(ws, capsys, text)
+    assert p["message"] == ("不支持的 YAML 标签“tag:yaml.org,2002:python/object/apply:os.system”："
+                            "这里只能写普通的文本、数值、列表和映射")
+    assert not (ws / "x").exists()
+
+
+def test_b73_rubric_year_differs_from_its_file_name(ws, capsys):
+    copy = CS_PARAMS.with_name("2024.yaml")  # copied for the new year, year: not edited
+    (p,) = rubric_refused(ws, capsys, RUBRIC, copy)
+    assert (p["file"], p["row"]) == (str(copy), "7")  # file:line:column: key path: message
+    assert p["message"] == "year: 评分细则中的年度 2023 与文件名“2024.yaml”的年度 2024 不符：请修改 year 或文件名"
+
+
+def test_b74_rubric_and_dataset_yaml_in_gb18030(ws, capsys):
+    (ws / CS_PARAMS).write_bytes(RUBRIC.encode("gb18030"))
+    meta = ws / CS_DATA / "dataset.yaml"
+    meta.write_bytes(meta.read_text(encoding="utf-8").encode("gb18030"))
+    code, out, err = score_with(ws, capsys, "observations.csv", OBS_TEXT)
+    assert code == 0, err
+    assert "注意：本数据为示例数据" in out
+
+
+def test_b75_data_directory_of_another_year(ws, capsys):
+    other = ws / "data" / "changshou-rural" / "2022"
+    shutil.copytree(ws / CS_DATA, other)
+    code, _, err = run(capsys, "score", str(CS_PARAMS), "--data", str(other), "--out", "out")
+    assert code == 1
+    (p,) = problems(err)
+    assert p["message"] == (f"数据目录属于 2022 年度，评分细则（{CS_PARAMS}）是 2023 年度："
+                            "请用本年度的数据目录")
+
+
+def test_b76_output_path_problems(ws, capsys, monkeypatch):
+    import errno
+
+    from kaohe import cli
+
+    (ws / CS_DATA / "observations.csv").write_text(OBS_TEXT, encoding="utf-8")
+    (ws / "a-file").write_text("x", encoding="utf-8")
+    code, _, err = run(capsys, "score", str(CS_PARAMS), "--out", "a-file")
+    assert code == 1 and "Traceback" not in err
+    (p,) = problems(err)
+    assert p["message"].startswith("无法写入输出：已有同名文件，不是文件夹")
+    # a disk that fills up half-way: one line, the earlier outputs whole, no temporary files
+    assert run(capsys, "score", str(CS_PARAMS), "--out", "out")[0] == 0
+    before = {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()}
+
+    def full(result, stage, **kw):
+        (stage / "totals.csv").write_text("half", encoding="utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device", str(stage / "details.csv"))
+
+    monkeypatch.setattr(cli, "write_scores", full)
+    code, _, err = run(capsys, "score", str(CS_PARAMS), "--out", "out")
+    assert code == 1
+    (p,) = problems(err)
+    assert p["message"] == "无法写入输出：磁盘空间不足；输出目录 out 未改变，请换一个输出目录或处理后重试"
+    assert {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()} == before
+
+
+def test_b77_score_replaces_its_outputs_together(ws, capsys, monkeypatch):
+    (ws / CS_DATA / "observations.csv").write_text(OBS_TEXT, encoding="utf-8")
+    (ws / "out").mkdir()
+    (ws / "out" / "history_used.csv").write_text("an earlier run's table", encoding="utf-8")
+    (ws / "out" / "说明.txt").write_text("the user's own file", encoding="utf-8")
+    assert run(capsys, "score", str(CS_PARAMS), "--out", "out")[0] == 0
+    names = sorted(f.name for f in (ws / "out").iterdir())
+    assert "history_used.csv" not in names and "说明.txt" in names  # only its own kind cleared
+    assert not [n for n in names if n.startswith(".kaohe-tmp-")]
+    # a crash half-way (an Excel writer error) leaves the earlier outputs whole
+    before = {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()}
+    from kaohe.excel import results
+
+    def broken(*a, **k):
+        raise ValueError("IllegalCharacterError")
+
+    monkeypatch.setattr(results, "write_results", broken)
+    with pytest.raises(ValueError):
+        run(capsys, "score", str(CS_PARAMS), "--out", "out")
+    assert {f.name: f.read_bytes() for f in (ws / "out").iterdir() if f.is_file()} == before
+
+
+def test_b78_two_runs_into_one_output_folder(ws, capsys):
+    import subprocess
+
+    (ws / CS_DATA / "observations.csv").write_text(OBS_TEXT, encoding="utf-8")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom kaohe.outdir import locked\n"
+         "with locked('out', 'kaohe build params/x.yaml'):\n"
+         "    print('held', flush=True); time.sleep(60)"],
+        cwd=ws, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for args in (["score", str(CS_PARAMS), "--out", "out"],
+                     ["build", str(CS_PARAMS), "--out", "out", "--jobs", "1"]):
+            code, _, err = run(capsys, *args)
+            assert code == 1
+            (p,) = problems(err)
+            assert p["message"].startswith(f"输出目录正被另一次运行使用：kaohe build params/x.yaml（进程 "
+                                           f"{holder.pid}，主机 ")
+        assert not (ws / "out" / "totals.csv").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert run(capsys, "score", str(CS_PARAMS), "--out", "out")[0] == 0  # released with its process
+
+
+def test_b79_ctrl_c_prints_one_line(ws, capsys, monkeypatch):
+    from kaohe import cli
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run", interrupted)
+    code, out, err = run(capsys, "score", str(CS_PARAMS), "--out", "out")
+    assert code == 130 and out == ""
+    assert err == "已中断（Ctrl-C）：输出目录未改变\n"
+
+
+def test_b80_text_starting_with_a_formula_sign_stays_text(ws, capsys):
+    units = ws / CS_DATA / "units.csv"
+    units.write_text(units.read_text(encoding="utf-8").replace("凤城街道", "=HYPERLINK(\"x\")"),
+                     encoding="utf-8")
+    (ws / CS_DATA / "observations.csv").write_text(OBS_TEXT, encoding="utf-8")
+    assert run(capsys, "score", str(CS_PARAMS), "--out", "out")[0] == 0
+    cells = [c for ws_ in load_workbook(ws / "out" / "results.xlsx").worksheets
+             for row in ws_.iter_rows() for c in row if c.value == '=HYPERLINK("x")']
+    assert cells and all(c.data_type == "s" for c in cells)
+    # the template's locked unit-name cell too: kaohe import reads kaohe's own template
+    book = fill(template(ws, "区民政局"), names={**NAMES, "fengcheng": '=HYPERLINK("x")'})
+    (ws / CS_DATA / "observations.csv").unlink()
+    code, out, err = imp(capsys, book)
+    assert code == 0, err
+
+
+def test_b81_unit_ids_that_collide_as_file_names(ws, capsys):
+    units = ws / CS_DATA / "units.csv"
+    text = units.read_text(encoding="utf-8")
+    units.write_text(text + "Fengcheng,凤城街道二,street\nCON,控制台镇,town\n", encoding="utf-8")
+    n = len(text.splitlines())
+    code, _, err = run(capsys, "validate", str(CS_PARAMS))
+    assert code == 1
+    found = {(p["row"], p["message"]) for p in problems(err) if p["column"] == "unit_id"}
+    assert (str(n + 1), "单位编号“Fengcheng”与第2行的“fengcheng”只差大小写：在 Windows 和 macOS 上"
+            "会是同一个文件，请换一个编号") in found
+    assert (str(n + 2), "单位编号“CON”是 Windows 保留的设备名，不能作文件名：请换一个编号") in found
+
+
+def test_b82_dollar_signs_in_chart_text(ws):
+    import matplotlib
+
+    from kaohe.report import charts
+
+    charts.register_font()
+    with matplotlib.rc_context(charts.RC):
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots()
+        ax.set_title(r"$\frac{$ 凤城街道")  # broken mathtext: raises when parsed as math
+        fig.savefig(ws / "t.svg")
+        plt.close(fig)
+    assert charts.RC["text.parse_math"] is False
+
+
+def test_b83_password_protected_workbook(ws, capsys):
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le")
+    (ws / "加密.xlsx").write_bytes(ole + b"\0" * 4096)
+    (p,) = refused(capsys, ws / "加密.xlsx")
+    assert p["message"].startswith("工作簿设置了打开密码，无法读取：请在 Excel 中取消密码")
+
+
+def test_b84_workbook_that_unpacks_to_too_much(minzheng, capsys, monkeypatch):
+    from kaohe.excel import reader
+
+    monkeypatch.setattr(reader, "MAX_UNPACKED", 2**10)  # a zip bomb, scaled down
+    (p,) = refused(capsys, minzheng)
+    assert "超过填报模板的上限 0 MB" in p["message"]
+
+
+def test_b85_invisible_characters_are_named(ws, capsys):
+    (p,) = refused(capsys, obs_csv(ws, [row(unit="fengcheng\u200b")]))
+    assert p["message"].startswith("单位“fengcheng［零宽空格］”不在 units.csv 中")
+
+
+def test_b86_no_library_check_names_in_messages(ws, capsys):
+    units = ws / CS_DATA / "units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines()
+    units.write_text("\n".join([*lines, lines[1], "yy,,street"]) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "validate", str(CS_PARAMS))
+    assert code == 1
+    assert not re.search(r"[a-z]+_[a-z_]+[)）]", err), err  # not_nullable, …_uniqueness
+    assert "不能为空" in err and "取值重复" in err
+
+
+def test_b87_a_column_with_data_but_no_header(ws, capsys):
+    lines = [ln + "," for ln in obs_lines()]
+    lines[4] += "补充说明"
+    (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
+    assert (p["row"], p["column"]) == ("5", "")
+    assert p["message"] == "第7列没有表头，但有数据“补充说明”：请补上表头或删除该列"

@@ -391,3 +391,59 @@ def test_a_warm_kernel_reads_a_scheme_year_once_until_its_files_change(tmp_path)
     files.write_bytes(totals, totals.read_bytes().replace("凤城街道".encode(), "凤城".encode()))
     again = report_data.load(params, tmp_path)
     assert again is not first and "凤城" in set(again.totals["name"])
+
+
+# -- one build per output folder; Ctrl-C --------------------------------------------------------
+
+
+def _cli_build(project: Path, out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kaohe", "build", str(_params(project)), "--out", str(out),
+         "--notebooks", str(project / "notebooks"), "--units", ",".join(UNITS), *extra],
+        cwd=project, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+def test_a_second_build_into_the_same_folder_is_refused(project, tmp_path):
+    """Two checkouts with different data build into one folder: the second is refused,
+    naming the first, and the folder holds the first build's pages only."""
+    other = tmp_path / "checkout-2"
+    shutil.copytree(project, other)
+    _edit_note(other, "fengcheng", "另一份数据")
+    out = tmp_path / "shared-out"
+    first = _cli_build(project, out, "--jobs", "1")
+    try:
+        deadline = time.monotonic() + 60
+        while not ((out / ".kaohe" / "lock").exists() and (out / ".kaohe" / "lock").read_text()):
+            assert time.monotonic() < deadline and first.poll() is None, "no lock taken"
+            time.sleep(0.05)
+        second = _cli_build(other, out, "--jobs", "1")
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == 1
+        assert f"输出目录正被另一次运行使用：kaohe build {_params(project)}（进程 {first.pid}，" in err
+        assert f"工作目录 {project}）" in err
+        assert first.wait(timeout=300) == 0
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    pages = _pages(out)
+    assert pages and not any("另一份数据".encode() in b for b in pages.values())
+
+
+def test_ctrl_c_prints_one_line_and_the_next_build_equals_a_clean_one(project, monkeypatch):
+    monkeypatch.chdir(project)  # paths in provenance are shown relative to the cwd
+    out = project / "out"
+    proc = _cli_build(project, out, "--jobs", "2")
+    deadline = time.monotonic() + 180
+    while not _pages(out):
+        assert time.monotonic() < deadline and proc.poll() is None, "no page written in time"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err
+    assert err == ("已中断（Ctrl-C）：已生成的报告完整保留，未完成的没有写入；再次运行同一命令即可补齐\n"), err
+    assert not list(out.rglob(".kaohe-tmp-*"))
+    build([_params(project)], out, notebooks=project / "notebooks", units=UNITS, jobs=1)
+    clean = project / "clean"
+    build([_params(project)], clean, notebooks=project / "notebooks", units=UNITS, jobs=1)
+    assert _pages(out) == _pages(clean)

@@ -23,7 +23,7 @@ def raw() -> dict:
     return yaml.safe_load(CHANGSHOU.read_text(encoding="utf-8"))
 
 
-def write(tmp_path: Path, data: dict, name: str = "2024.yaml") -> Path:
+def write(tmp_path: Path, data: dict, name: str = "revised.yaml") -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path

@@ -161,7 +161,8 @@ def test_an_earlier_file_of_the_wrong_year_is_refused(project):
     (project / "2022.yaml").write_text(RUBRIC.format(year=2021), encoding="utf-8")
     with pytest.raises(KaoheError) as exc:
         run(project / "2023.yaml")
-    assert "往年评分细则应为“tiny”2022年度" in str(exc.value.problems[0])
+    # refused when the file is read: its year is not the year of its name
+    assert "评分细则中的年度 2021 与文件名“2022.yaml”的年度 2022 不符" in str(exc.value.problems[0])
 
 
 def test_history_from_runs_shapes_the_table(project):

@@ -261,8 +261,9 @@ def test_a_period_of_another_year_is_refused(tmp_path):
     with pytest.raises(KaoheError) as exc:
         run(annual)
     [problem] = exc.value.problems
-    assert problem.file.endswith("2020-Q2.yaml") and problem.row == "period"
-    assert "应为“tiny”2020年度的分期评分细则" in problem.message
+    # refused when the file is read: its year is not the year of its name
+    assert problem.file.endswith("2020-Q2.yaml") and problem.row == "year"
+    assert "评分细则中的年度 2019 与文件名“2020-Q2.yaml”的年度 2020 不符" in problem.message
 
 
 def test_a_period_that_reads_itself_is_a_cycle(tmp_path):

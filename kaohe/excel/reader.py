@@ -165,6 +165,9 @@ def _header_problems(file: str, header: list[str], expected: list[str], label,
 def read_workbook(path: Path, shown: str, loaded: LoadedRubric, key: str) -> Read:
     if path.stat().st_size == 0:
         return Read(problems=[Problem(shown, "", "", "文件为空（0 字节）")])
+    refused = _unsafe_workbook(path, shown)
+    if refused:
+        return Read(problems=[refused])
     try:
         wb = load_workbook(path, data_only=False)
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, IndexError,
@@ -208,6 +211,36 @@ def read_workbook(path: Path, shown: str, loaded: LoadedRubric, key: str) -> Rea
             got.rows, got.problems = [], [p for p in got.problems if p.row == "1"]
         out.extend(got)
     return out
+
+
+# a filled template is a few MiB unpacked; beyond these it is not one (or a zip bomb) and
+# loading it would freeze an office PC
+MAX_UNPACKED = 200 * 2**20
+MAX_RATIO = 200  # unpacked / packed: sheet XML packs about 10-20 times
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # how an encrypted .xlsx (and an old .xls) starts
+
+
+def _unsafe_workbook(path: Path, shown: str) -> Problem | None:
+    """A password-protected workbook, or one that unpacks to more than a template can be,
+    refused before openpyxl reads it."""
+    with open(path, "rb") as f:
+        head = f.read(2**16)
+    if head.startswith(_OLE):
+        if "EncryptedPackage".encode("utf-16-le") in head or b"EncryptedPackage" in head \
+                or "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
+            return Problem(shown, "", "", "工作簿设置了打开密码，无法读取：请在 Excel 中取消密码"
+                           "（文件→信息→保护工作簿→用密码进行加密，清空密码）后保存再导入")
+        return None  # an old .xls renamed: openpyxl says it is not a zip file
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return None  # reported by load_workbook's own message
+    packed = max(path.stat().st_size, 1)
+    if unpacked > MAX_UNPACKED or unpacked > MAX_RATIO * packed and unpacked > 2**20 * 20:
+        return Problem(shown, "", "", f"工作簿解压后有 {unpacked / 2**20:,.0f} MB，超过填报模板的上限 "
+                       f"{MAX_UNPACKED // 2**20} MB（可能含有大量空行或异常内容）：请只保留模板中的工作表和数据后另存")
+    return None
 
 
 def _why(exc: Exception) -> str:

@@ -31,7 +31,13 @@ TWO_DECIMALS = "0.00"
 
 
 def save(wb: Workbook, path: Path) -> Path:
-    """Write ``wb`` to ``path`` with fixed timestamps: byte-identical for the same content."""
+    """Write ``wb`` to ``path`` with fixed timestamps: byte-identical for the same content.
+    kaohe writes no formulas: a text cell openpyxl took for one (a unit name ``=1+1``) is
+    written as text."""
+    for ws in wb.worksheets:  # every cell, so the private dict rather than iter_rows' grid
+        for cell in ws._cells.values():
+            if cell.data_type == "f" and isinstance(cell.value, str):
+                cell.data_type = "s"  # user text starting with "=" stays text, never a formula
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     wb.properties.creator = "kaohe"

@@ -111,7 +111,16 @@ def _ordered(params: Sequence[Path]) -> list[Path]:
     return sorted(uniq.values(), key=lambda p: (p.parent.name, index._sort_key(p.stem)))
 
 
-def build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | None = None,
+def build(params: Sequence[Path | str], out: Path | str, **options) -> BuildResult:
+    """``_build`` holding ``out``'s lock (``kaohe.outdir.locked``): two builds into one
+    folder would leave pages of one under the build record of the other."""
+    from ..outdir import locked
+
+    with locked(out, "kaohe build " + " ".join(str(p) for p in params)):
+        return _build(params, out, **options)
+
+
+def _build(params: Sequence[Path | str], out: Path | str, *, notebooks: Path | None = None,
           units: Collection[str] | None = None, jobs: int | None = 1,
           fresh_kernels: bool = False, restart_every: int = RESTART_EVERY,
           executor: str = "local", scheduler: str | None = None, batch: int | None = None,

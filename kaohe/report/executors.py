@@ -84,6 +84,14 @@ class _Futures:
                 on_done(res)
 
 
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the main process, which stops the build and prints one line
+    (otherwise every worker prints its own KeyboardInterrupt traceback)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ProcessPool(_Futures):
     """Spawned worker processes, each with its own warm kernel. Spawned, not forked: each
     worker starts its kernels from its own process (kernels started from forked copies
@@ -97,7 +105,8 @@ class ProcessPool(_Futures):
         self.options = options
         self.batch = batch
         self.pool = ProcessPoolExecutor(max_workers=jobs,
-                                        mp_context=multiprocessing.get_context("spawn"))
+                                        mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_ignore_sigint)
 
     def _start(self, batch: list[PageTask]) -> Any:
         return self.pool.submit(render_batch, batch, self.options)

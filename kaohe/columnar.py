@@ -1,0 +1,148 @@
+"""Text to columns at national scale: a CSV (UTF-8 bytes) or a Parquet file as text columns
+read by pyarrow, with the line (CSV) or row (Parquet) each row comes from.
+
+``kaohe.dataset`` reads every table through here first: pyarrow's CSV reader parses, trims
+and converts whole columns in C++, so six million rows cost about what reading them costs.
+A file this fast path cannot read exactly as the general reader (pandas' C parser and the
+``csv`` module, in ``kaohe.dataset``) would — not UTF-8, blank lines, a lone carriage
+return, a malformed header or row — gives ``None`` here and goes the general way, which
+produces the located messages of docs/bad-inputs.md. So every answer here equals the
+general reader's, only faster; ``tests/test_columnar.py`` checks both on the same files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+# What ``str.strip()`` removes: every character for which ``str.isspace()`` holds
+# (tests/test_columnar.py checks the list against Python's own).
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+              "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A table as text: header names (trimmed), one pyarrow string array per column with
+    blanks as ``""`` (cells as written, not trimmed), and where each row is in its file:
+    ``rows[k]`` is the line (CSV, the header is line 1) or row number (Parquet, from 1)."""
+
+    names: list[str]
+    cells: list[pa.Array]
+    rows: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def csv_columns(data: bytes) -> Columns | None:
+    """A UTF-8 CSV (with or without BOM) as text columns, or ``None`` when the general
+    reader must read it (its answer, refusal or message would differ from pyarrow's)."""
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+    newline = data.find(b"\n")
+    header = data if newline < 0 else data[:newline]
+    if not header.strip() or b'"' in header or (
+            b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+        return None
+    try:
+        raw_names = header.rstrip(b"\r").decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
+    if len(set(raw_names)) != len(raw_names) or any(not n for n in raw_names):
+        return None  # pandas renames these ("a.1", "Unnamed: 2"); let it
+    quoted = b'"' in data
+    keys = [f"c{i}" for i in range(len(raw_names))]
+    try:
+        table = pcsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1),
+            parse_options=pcsv.ParseOptions(newlines_in_values=quoted),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(keys, pa.string()),
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return None
+    cells = [table.column(k).combine_chunks() for k in keys]
+    n = table.num_rows
+    # a record's cells may hold line breaks (Alt+Enter in Excel): its next record starts
+    # that many lines further down
+    inside = np.zeros(n, dtype=np.int64)
+    if quoted and n:
+        for col in cells:
+            inside += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
+    lines_in_file = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if lines_in_file != 1 + n + int(inside.sum()):
+        return None  # blank lines, or a line pyarrow read otherwise: the general reader
+    rows = 2 + np.arange(n, dtype=np.int64)
+    if quoted and n:
+        rows[1:] += np.cumsum(inside)[:-1]
+    return Columns([name.strip() for name in raw_names], cells, rows)
+
+
+def parquet_columns(path: Path) -> Columns:
+    """A Parquet file as text columns: every column cast to text as a CSV would hold it
+    (numbers in their shortest round-trip form, dates as ISO dates), missing values blank;
+    rows numbered from 1 as they are stored. Raises ``pa.ArrowException`` or ``OSError``
+    when the file cannot be read."""
+    table = pq.read_table(path)
+    cells = [_as_text(table.column(i).combine_chunks()) for i in range(table.num_columns)]
+    return Columns([str(n).strip() for n in table.column_names], cells,
+                   np.arange(1, table.num_rows + 1, dtype=np.int64))
+
+
+def parquet_rows(path: Path) -> int:
+    """How many rows a Parquet file holds (from its footer, without reading the data)."""
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+def _as_text(col: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if pa.types.is_boolean(col.type):
+        col = pc.if_else(col, "1", "0")
+    elif not pa.types.is_string(col.type):  # numbers, dates, large or view strings
+        col = col.cast(pa.string())
+    return pc.fill_null(col, "")
+
+
+def trim(col: pa.Array) -> pa.Array:
+    """Blanks at both ends removed, as ``str.strip()`` removes them."""
+    return pc.utf8_trim(col, characters=WHITESPACE)
+
+
+def as_objects(enc: pa.DictionaryArray) -> tuple[np.ndarray, np.ndarray, pa.Array, int]:
+    """(object array, codes, distinct values, the code of a blank cell or -1) of a
+    dictionary-encoded text column (``col.dictionary_encode()``, which runs without Python).
+
+    The object array holds Python ``str``, ``None`` where blank: each distinct text is one
+    object shared by its cells (a column of six million cells has a few thousand distinct
+    values at most); the codes index the distinct values, for checks without Python."""
+    values = enc.dictionary.to_pylist()
+    blank = values.index("") if "" in values else -1
+    uniques = np.array(values + [None], dtype=object)
+    if blank >= 0:
+        uniques[blank] = None
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    return uniques[codes], codes, enc.dictionary, blank
+
+
+def as_numbers(col: pa.Array) -> np.ndarray | None:
+    """Float values of trimmed number cells, NaN where blank; ``None`` when some cell is
+    not a plain decimal number (the general parser then says where and why)."""
+    blank = pc.equal(col, "")
+    try:
+        values = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), col), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    out = values.to_numpy(zero_copy_only=False)
+    if not np.isfinite(out[~blank.to_numpy(zero_copy_only=False)]).all():
+        return None  # "nan", "inf": refused by the general parser, with its message
+    return out

@@ -1,0 +1,192 @@
+"""The fast reader (``kaohe.columnar``, pyarrow) gives what the general reader (pandas' C
+parser, the ``csv`` module) gives: the same frames, dtypes and Python types, the same
+notes and the same located problems, on the bundled data and on random nasty tables; and
+Parquet tables are read and validated the same way, located by their row numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
+
+from kaohe import columnar, dataset
+from kaohe.cli import main
+from kaohe.errors import KaoheError
+from kaohe.pipeline import load, run
+from kaohe.schemas import TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = sorted(p for p in (ROOT / "data").glob("*/*") if (p / "units.csv").exists())
+CS_PARAMS = ROOT / "params" / "changshou-rural" / "2023.yaml"
+CS_DATA = ROOT / "data" / "changshou-rural" / "2023"
+
+
+def test_whitespace_is_what_str_strip_removes():
+    assert "".join(
+        c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == columnar.WHITESPACE
+
+
+def both_ways(directory: Path, name: str, monkeypatch) -> tuple[tuple, tuple]:
+    """read_table of one table through the fast reader, then through the general one."""
+    notes: list = []
+    fast = (*dataset.read_table(directory, name, notes), notes)
+    with monkeypatch.context() as m:
+        m.setattr(columnar, "csv_columns", lambda _data: None)
+        notes = []
+        general = (*dataset.read_table(directory, name, notes), notes)
+    return fast, general
+
+
+def assert_same(fast: tuple, general: tuple) -> None:
+    f_frame, f_digest, f_problems, f_notes = fast
+    g_frame, g_digest, g_problems, g_notes = general
+    assert (f_digest, f_problems, f_notes) == (g_digest, g_problems, g_notes)
+    assert (f_frame is None) == (g_frame is None)
+    if f_frame is not None:
+        assert_frame_equal(f_frame, g_frame, check_exact=True)
+        for col in f_frame.columns:
+            if f_frame[col].dtype == object:
+                assert list(map(type, f_frame[col])) == list(map(type, g_frame[col])), col
+
+
+@pytest.mark.parametrize("directory", BUNDLED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_bundled_tables_read_alike(directory, monkeypatch):
+    for name in TABLES:
+        assert_same(*both_ways(directory, name, monkeypatch))
+
+
+CELLS = ["", " ", "\u3000", "a", "b", " a ", "a\u3000", "r01", "r04", "4.5", " 4.5 ", "-1",
+         "0", "1", "1e3", "nan", "inf", "-inf", "1e999", "四点五", "４．５", "85%", "1,200",
+         ".5", "5.", "+2", "是", "否", "true", "lead", "responsible", "2019", "1948",
+         "甲镇", "\"", ",", "a,b", "x\ny", "x\r\ny", "  \n", "<b>", "=1+1"]
+
+HEADERS = {
+    "observations": ["unit_id", "indicator_id", "source", "item", "value", "note"],
+    "events": ["unit_id", "indicator_id", "type", "work", "value", "date", "description"],
+    "units": ["unit_id", "name", "kind", "region"],
+    "roles": ["item_id", "unit_id", "role"],
+    "self_scores": ["unit_id", "indicator_id", "points"],
+    "history": ["year", "unit_id", "total", "rank", "group_size", "grade", "advanced"],
+}
+
+
+@st.composite
+def tables(draw):
+    name = draw(st.sampled_from(sorted(HEADERS)))
+    header = list(HEADERS[name])
+    if draw(st.booleans()):  # a column missing, added or renamed now and then
+        header = draw(st.permutations(header + [draw(st.sampled_from(["remark", "值"]))]))
+        header = header[: draw(st.integers(len(header) - 1, len(header)))]
+    n = draw(st.integers(0, 6))
+    small = st.sampled_from(CELLS[:12] + ["a", "b"])
+    rows = [[draw(st.one_of(st.sampled_from(CELLS), small)) for _ in header] for _ in range(n)]
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=draw(st.sampled_from(["\n", "\r\n"]))).writerows(
+        [header] + rows)
+    text = buf.getvalue()
+    if draw(st.booleans()):
+        text = text.rstrip("\r\n")  # no line break at the end
+    bom = draw(st.booleans())
+    return name, ("\ufeff" if bom else "") + text
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(tables())
+def test_random_tables_read_alike(tmp_path, monkeypatch, table):
+    name, text = table
+    d = tmp_path / "d"
+    d.mkdir(exist_ok=True)
+    (d / TABLES[name].file).write_bytes(text.encode("utf-8"))
+    assert_same(*both_ways(d, name, monkeypatch))
+
+
+def test_quoted_line_breaks_keep_line_numbers(tmp_path, monkeypatch):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "observations.csv").write_text(
+        'unit_id,indicator_id,source,item,value,note\n'
+        'a,r01,x,,1,"two\nlines"\n'
+        'b,r01,x,,四点五,\n', encoding="utf-8")
+    fast, general = both_ways(d, "observations", monkeypatch)
+    assert_same(fast, general)
+    assert [p.row for p in fast[2]] == ["4"]
+    assert list(fast[0]["ref"]) == ["observations.csv:2", "observations.csv:4"]
+
+
+# -- Parquet ---------------------------------------------------------------------------
+
+
+def as_parquet(directory: Path, name: str, edit=None) -> Path:
+    """Replace ``<table>.csv`` by ``<table>.parquet``: text as strings, numbers as doubles."""
+    path = directory / TABLES[name].file
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for col in TABLES[name].numeric:
+        frame[col] = pd.to_numeric(frame[col].replace("", None))
+    if edit:
+        edit(frame)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                   path.with_suffix(".parquet"))
+    path.unlink()
+    return path.with_suffix(".parquet")
+
+
+@pytest.fixture()
+def data(tmp_path) -> Path:
+    d = tmp_path / "data"
+    shutil.copytree(CS_DATA, d)
+    return d
+
+
+def test_parquet_scores_as_csv(data):
+    csv_run = run(CS_PARAMS, data)
+    as_parquet(data, "observations")
+    as_parquet(data, "units")
+    pq_run = run(CS_PARAMS, data)
+    assert_frame_equal(pq_run.scores.totals, csv_run.scores.totals)
+    details = ["unit_id", "indicator_id", "points", "reason"]
+    assert_frame_equal(pq_run.scores.details[details], csv_run.scores.details[details])
+    assert "observations.parquet" in pq_run.data.hashes
+    assert pq_run.data.observations["ref"].iloc[0] == "observations.parquet:1"
+
+
+def test_parquet_problems_name_the_row(data):
+    def bad(frame):
+        frame.loc[2, "value"] = 99.0  # the third row: above what r04's rater scores out of
+        frame.loc[4, "indicator_id"] = "r044"
+
+    as_parquet(data, "observations", bad)
+    problems = {(Path(p.file).name, p.row, p.column) for p in
+                pytest.raises(KaoheError, load, CS_PARAMS, data).value.problems}
+    assert ("observations.parquet", "5", "indicator_id") in problems
+    assert any(f == "observations.parquet" and r == "3" and c == "value"
+               for f, r, c in problems), problems
+
+
+def test_parquet_missing_column_and_row_accounting(data, capsys):
+    as_parquet(data, "observations", lambda f: f.pop("note"))
+    code = main(["score", str(CS_PARAMS), "--data", str(data), "--out", str(data / "out")])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "observations.parquet::note: 缺少必需的列" in err
+    n = pq.ParquetFile(data / "observations.parquet").metadata.num_rows
+    assert f"observations {n}（拒绝 {n}）" in out
+
+
+def test_csv_and_parquet_of_one_table_refused(data):
+    shutil.copy(data / "observations.csv", data / "keep.csv")
+    as_parquet(data, "observations")
+    shutil.copy(data / "keep.csv", data / "observations.csv")
+    problems = pytest.raises(KaoheError, load, CS_PARAMS, data).value.problems
+    assert [p.message for p in problems if p.file.endswith("observations.parquet")] == [
+        "与 observations.csv 重复：同一张表只能有一个文件，请删除其中一个"]
