@@ -260,6 +260,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
         return None, "", []
     raw = path.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
+    cols: columnar.Columns | None
     if path.suffix == ".parquet":
         try:
             cols = columnar.parquet_columns(path)

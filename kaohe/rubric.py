@@ -462,7 +462,7 @@ def _message(err: Mapping[str, Any]) -> str:
         return "缺少评分规则名 kind（可用：" + "、".join(sorted(REGISTRY)) + "）"
     zh = _PYDANTIC_ZH.get(err["type"])
     if not zh:
-        return err["msg"]
+        return str(err["msg"])
     ctx = err.get("ctx") or {}
     wants = [f"应 {_BOUNDS[k]} {ctx[k]}" for k in _BOUNDS if k in ctx]
     if "expected" in ctx:
