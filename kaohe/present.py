@@ -213,7 +213,7 @@ class Doc:
             names = dict(ITEM_WORDS)
             try:
                 node = self.rubric.node(indicator_id)
-                found = self.rubric.params_of(node).model_dump() if node.rule else {}
+                found = node.rule.model_dump() if node.rule else {}
             except (KeyError, AttributeError):
                 found = {}
             stack = [found]
@@ -732,7 +732,7 @@ def _self_check_tolerance(doc: Doc) -> tuple[float, bool] | None:
     only over-claiming counts), from its self-assessment adjustment; None when it has none."""
     for adj in doc.rubric.adjustments:
         if adj.rule is not None and adj.rule.kind == "self_assessment":
-            p = doc.rubric.params_of(adj)
+            p = adj.rule  # the rule object holds its parameters
             return float(p.tolerance), bool(p.over_only)
     return None
 
