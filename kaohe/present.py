@@ -42,6 +42,7 @@ from .report.plan import bulletin_title, internal_title, page_name
 from .report.views import unit_view
 from .rules.base import fmt
 from .rules.events import EFFECT_ZH
+from .rules.selfcheck import SelfAssessment
 
 EPS = 1e-9
 # the items every rule that compares a value with its target reads
@@ -731,9 +732,8 @@ def _self_check_tolerance(doc: Doc) -> tuple[float, bool] | None:
     """The rubric's allowed deviation of self-assessed from verified points (and whether
     only over-claiming counts), from its self-assessment adjustment; None when it has none."""
     for adj in doc.rubric.adjustments:
-        if adj.rule is not None and adj.rule.kind == "self_assessment":
-            p = adj.rule  # the rule object holds its parameters
-            return float(p.tolerance), bool(p.over_only)
+        if isinstance(adj.rule, SelfAssessment):  # the rule object holds its parameters
+            return float(adj.rule.tolerance), bool(adj.rule.over_only)
     return None
 
 
