@@ -52,7 +52,17 @@ def _build(project: Path, **kw):
 
 
 def _pages(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.html"))}
+    """The finished pages under `out`; a build's staging files (`.kaohe-tmp-*`) are not pages
+    and may vanish while a running build renames them into place."""
+    pages = {}
+    for p in sorted(out.rglob("*.html")):
+        if p.name.startswith(".kaohe-tmp-"):
+            continue
+        try:
+            pages[p.relative_to(out).as_posix()] = p.read_bytes()
+        except FileNotFoundError:  # replaced between listing and reading
+            continue
+    return pages
 
 
 def _edit_note(project: Path, unit: str, new: str) -> None:
