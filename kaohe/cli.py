@@ -243,11 +243,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import diff_rubrics, format_changes
     from .rubric import load_rubric
 
-    try:
-        old, new = load_rubric(args.old), load_rubric(args.new)
-    except KaoheError as exc:
-        _print_problems(exc)
-        return 1
+    old, new = load_rubric(args.old), load_rubric(args.new)
     changes = diff_rubrics(old.rubric, new.rubric)
     if args.json:
         print(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))
@@ -261,11 +257,7 @@ def cmd_new_year(args: argparse.Namespace) -> int:
     from .errors import display_path
     from .newyear import new_year
 
-    try:
-        made = new_year(args.params, args.year, force=args.force, data_dir=args.data)
-    except KaoheError as exc:
-        _print_problems(exc)
-        return 1
+    made = new_year(args.params, args.year, force=args.force, data_dir=args.data)
     print(f"已创建{args.year}年度评分细则和数据目录：")
     for path in made.written:
         print(f"  {display_path(path)}")
@@ -291,11 +283,7 @@ def cmd_robustness(args: argparse.Namespace) -> int:
     def options(text: str) -> list[str] | None:
         return None if text.strip() == "rubric" else [x.strip() for x in text.split(",") if x.strip()]
 
-    try:
-        result = run(args.params, args.data)
-    except KaoheError as exc:
-        _print_problems(exc)
-        return 1
+    result = run(args.params, args.data)
     rubric = result.loaded.rubric
     try:
         rob = rank_robustness(result.scores, draws=args.draws, spread=args.spread, seed=args.seed,
@@ -432,11 +420,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     from .errors import display_path
     from .excel.template import write_templates
 
-    try:
-        written = write_templates(args.params, args.out, args.data)
-    except KaoheError as exc:
-        _print_problems(exc)
-        return 1
+    written = write_templates(args.params, args.out, args.data)
     print(f"已生成 {len(written)} 个填报模板，写入 {args.out}：")
     for w in written:
         events = f"，事件表 {w.event_sheets} 张" if w.event_sheets else ""
@@ -572,11 +556,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .office.returns import format_status, status
     from .rubric import load_rubric
 
-    try:
-        loaded = load_rubric(args.params)
-    except KaoheError as exc:
-        _print_problems(exc)
-        return 1
+    loaded = load_rubric(args.params)
     directory = args.data or default_data_dir(args.params, loaded.rubric)
     st = status(loaded.rubric, directory)
     print(format_status(st, loaded.rubric.title, directory))
@@ -610,11 +590,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .office.verify import verify
 
-    try:
-        got = verify(args.version)
-    except KaoheError as exc:
-        _print_problems(exc)
-        return 1
+    got = verify(args.version)
     if got.ok:
         print(f"一致：{args.version}（{got.files} 个文件的 SHA-256 与清单相符，"
               f"重新计分的 {got.tables} 个得分表与归档一致）")
@@ -633,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
                "publish": cmd_publish, "verify": cmd_verify}[args.command]
     try:
         return handler(args)
+    except KaoheError as exc:  # what a command refuses: its problems, one a line, exit 1
+        _print_problems(exc)
+        return 1
     except KeyboardInterrupt:  # Ctrl-C: one line, no traceback from any process
         print(INTERRUPTED.get(args.command, INTERRUPTED[""]), file=sys.stderr, flush=True)
         _quiet_exit()

@@ -23,11 +23,8 @@ def now_text(now: dt.datetime | None = None) -> str:
 
 
 def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def append(directory: Path, command: str, outcome: str, *, files: list[Path] = (),  # type: ignore[assignment]

@@ -36,11 +36,8 @@ _CODE_SUFFIXES = {".py", ".j2", ".css", ".tpl", ".json", ".html", ".otf"}
 
 
 def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 @cache
