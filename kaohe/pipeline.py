@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .csvout import write_csv
 from .dataset import Dataset, check_against, load_dataset, source_file
 from .engine import Scores, score
 from .errors import Code, DataError, KaoheError, Problem, RubricError, display_path
@@ -287,15 +288,12 @@ def write_scores(result: Run, out: Path | str, float_format: str | None = "%.4f"
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for file, attr in OUTPUTS.items():
-        df: pd.DataFrame = getattr(result.scores, attr)
         path = out / file
-        df.to_csv(path, index=False, encoding="utf-8-sig", float_format=float_format,
-                  lineterminator="\n")
+        write_csv(getattr(result.scores, attr), path, float_format)  # to_csv's bytes, in C++
         written.append(path)
     if len(result.data.history):  # the earlier results the multi-year flags used, read or computed
         path = out / "history_used.csv"
-        result.data.history.to_csv(path, index=False, encoding="utf-8-sig",
-                                   float_format=float_format, lineterminator="\n")
+        write_csv(result.data.history, path, float_format)
         written.append(path)
     if excel:
         from .excel.results import write_results

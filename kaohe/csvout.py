@@ -1,0 +1,141 @@
+"""Score tables written as CSV at national scale, byte for byte as ``DataFrame.to_csv``
+writes them (``index=False``, UTF-8 with BOM, ``lineterminator="\\n"``, minimal quoting).
+
+A national year's ``reasons.csv`` has six million rows: ``to_csv`` formats and quotes them
+cell by cell in Python (about 30 s of CPU for ``details.csv`` and ``reasons.csv``). Here
+each column becomes one pyarrow string array and the rows are joined in C++:
+
+- numbers and booleans: each distinct value (floats by their bits, so ``-0.0`` and every
+  NaN keep their own text) is formatted once, *by pandas itself* (``to_csv`` of the
+  distinct values), then handed out by code;
+- text: pyarrow quotes a cell exactly where Python's ``csv`` writer does (a comma, a double
+  quote or a line feed in it; ``tests/test_csvout.py`` checks the set against the ``csv``
+  module), doubling its quotes; blank (``None``, NaN) is an empty cell.
+
+A table this writer does not know how to write exactly (a column of another dtype, text
+mixed with other objects, a single column, a non-text header) is written by ``to_csv``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import infer_dtype
+
+BOM = "\ufeff".encode()
+NEEDS_QUOTES = '[,"\n]'  # what makes Python's csv writer (QUOTE_MINIMAL) quote a cell
+CHUNK = 1 << 18  # rows joined at a time: bounded memory for millions of rows
+
+Part = Callable[[int, int], pa.Array]  # (start, stop) → the column's cells as CSV text
+
+
+def write_csv(df: pd.DataFrame, path: Path | str, float_format: str | None) -> None:
+    """``df.to_csv(path, index=False, encoding="utf-8-sig", float_format=float_format,
+    lineterminator="\\n")``, the same bytes, in C++ where the table allows it."""
+    parts = _parts(df, float_format)
+    if parts is None:
+        df.to_csv(path, index=False, encoding="utf-8-sig", float_format=float_format,
+                  lineterminator="\n")
+        return
+    header = ",".join(_quote_text(str(c)) for c in df.columns) + "\n"
+    with open(path, "wb") as f:
+        f.write(BOM + header.encode("utf-8"))
+        for start in range(0, len(df), CHUNK):
+            stop = min(start + CHUNK, len(df))
+            cells = [part(start, stop) for part in parts]
+            rows = pc.binary_join_element_wise(*cells, pa.scalar("\n"), "")
+            f.write(_text_bytes(rows))
+
+
+def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
+    """One producer of CSV cells per column, or None when ``to_csv`` must write the table."""
+    if len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns) \
+            or df.columns.has_duplicates:
+        return None  # a single empty cell is written '""'; leave such tables to pandas
+    parts: list[Part] = []
+    for k in range(len(df.columns)):
+        column = df.iloc[:, k]
+        if isinstance(column.dtype, pd.StringDtype):  # pandas' text dtype: str, blank NaN
+            parts.append(_text_part(column.to_numpy(dtype=object)))
+            parts.append(_comma)
+            continue
+        if not isinstance(column.dtype, np.dtype):
+            return None  # other extension dtypes (nullable, categorical): pandas' own text
+        values = column.to_numpy()
+        if values.dtype == object:
+            if len(values) and infer_dtype(values, skipna=True) not in ("string", "empty"):
+                return None  # numbers, booleans or other objects in a text column
+            parts.append(_text_part(values))
+        elif values.dtype.kind in "fiub":
+            number = _number_part(values, float_format)
+            if number is None:
+                return None
+            parts.append(number)
+        else:
+            return None
+        parts.append(_comma)
+    parts.pop()
+    return parts
+
+
+def _comma(start: int, stop: int) -> pa.Array:
+    return pa.scalar(",")  # type: ignore[return-value]  # broadcast by the join
+
+
+def _text_part(values: np.ndarray) -> Part:
+    def part(start: int, stop: int) -> pa.Array:
+        text = pa.array(values[start:stop], type=pa.string(), from_pandas=True)
+        quoted = pc.binary_join_element_wise(
+            '"', pc.replace_substring(text, '"', '""'), '"', "")
+        text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
+        return pc.fill_null(text, "")
+    return part
+
+
+def _number_part(values: np.ndarray, float_format: str | None) -> Part | None:
+    """Numbers by code: each distinct value formatted once by ``to_csv`` itself."""
+    key = values.view(np.int64) if values.dtype == np.float64 else values
+    codes, distinct = pd.factorize(key)
+    if values.dtype == np.float64:
+        distinct = np.asarray(distinct).view(np.float64)
+    formatted = _formatted(np.asarray(distinct, dtype=values.dtype), float_format)
+    if formatted is None:
+        return None
+    texts = pa.array(formatted, pa.string())
+    indices = codes.astype(np.int32)
+
+    def part(start: int, stop: int) -> pa.Array:
+        return texts.take(pa.array(indices[start:stop]))
+    return part
+
+
+def _formatted(distinct: np.ndarray, float_format: str | None) -> list[str] | None:
+    """The text ``to_csv`` writes for each value (a second column keeps a blank cell from
+    being written as ``""``)."""
+    frame = pd.DataFrame({"v": distinct, "w": np.zeros(len(distinct), dtype=np.int8)})
+    out = frame.to_csv(index=False, header=False, float_format=float_format,
+                       lineterminator="\n").split("\n")[:-1]
+    if len(out) != len(distinct) or not all(line.endswith(",0") for line in out):
+        return None  # a number's text holding a separator: to_csv writes the table
+    return [line[:-2] for line in out]
+
+
+def _quote_text(text: str) -> str:
+    if any(c in text for c in ',"\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _text_bytes(rows: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a string array's values, back to back (no nulls)."""
+    _, offsets, data = rows.buffers()
+    at = np.frombuffer(offsets, dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
+    return memoryview(data)[int(at[0]):int(at[-1])]
+
+
+__all__ = ["write_csv"]
