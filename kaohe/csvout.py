@@ -29,6 +29,7 @@ from pandas.api.types import infer_dtype
 
 BOM = "\ufeff".encode()
 NEEDS_QUOTES = '[,"\n]'  # what makes Python's csv writer (QUOTE_MINIMAL) quote a cell
+COMMA, NEWLINE = pa.scalar(","), pa.scalar("\n")
 CHUNK = 1 << 18  # rows joined at a time: bounded memory for millions of rows
 
 Part = Callable[[int, int], pa.Array]  # (start, stop) → the column's cells as CSV text
@@ -47,8 +48,10 @@ def write_csv(df: pd.DataFrame, path: Path | str, float_format: str | None) -> N
         f.write(BOM + header.encode("utf-8"))
         for start in range(0, len(df), CHUNK):
             stop = min(start + CHUNK, len(df))
-            cells = [part(start, stop) for part in parts]
-            rows = pc.binary_join_element_wise(*cells, pa.scalar("\n"), "")
+            cells: list = []
+            for part in parts:  # cell, comma, cell, …, line feed: joined without separator
+                cells += [part(start, stop), COMMA]
+            rows = pc.binary_join_element_wise(*cells[:-1], NEWLINE, "")
             f.write(_text_bytes(rows))
 
 
@@ -62,7 +65,6 @@ def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
         column = df.iloc[:, k]
         if isinstance(column.dtype, pd.StringDtype):  # pandas' text dtype: str, blank NaN
             parts.append(_text_part(column.to_numpy(dtype=object)))
-            parts.append(_comma)
             continue
         if not isinstance(column.dtype, np.dtype):
             return None  # other extension dtypes (nullable, categorical): pandas' own text
@@ -78,13 +80,7 @@ def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
             parts.append(number)
         else:
             return None
-        parts.append(_comma)
-    parts.pop()
     return parts
-
-
-def _comma(start: int, stop: int) -> pa.Array:
-    return pa.scalar(",")  # type: ignore[return-value]  # broadcast by the join
 
 
 def _text_part(values: np.ndarray) -> Part:
