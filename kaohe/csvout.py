@@ -6,8 +6,9 @@ cell by cell in Python (about 30 s of CPU for ``details.csv`` and ``reasons.csv`
 each column becomes one pyarrow string array and the rows are joined in C++:
 
 - numbers and booleans: each distinct value (floats by their bits, so ``-0.0`` and every
-  NaN keep their own text) is formatted once, *by pandas itself* (``to_csv`` of the
-  distinct values), then handed out by code;
+  NaN keep their own text) is formatted once, as pandas formats it (floats: the
+  ``float_format`` %-format, or numpy's ``str``; others: ``to_csv`` of the distinct
+  values), then handed out by code;
 - text: pyarrow quotes a cell exactly where Python's ``csv`` writer does (a comma, a double
   quote or a line feed in it; ``tests/test_csvout.py`` checks the set against the ``csv``
   module), doubling its quotes; blank (``None``, NaN) is an empty cell.
@@ -18,7 +19,9 @@ mixed with other objects, a single column, a non-text header) is written by ``to
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -44,15 +47,23 @@ def write_csv(df: pd.DataFrame, path: Path | str, float_format: str | None) -> N
                   lineterminator="\n")
         return
     header = ",".join(_quote_text(str(c)) for c in df.columns) + "\n"
-    with open(path, "wb") as f:
+
+    def rows(start: int) -> pa.Array:
+        cells: list = []
+        for part in parts:  # cell, comma, cell, …, line feed: joined without separator
+            cells += [part(start, min(start + CHUNK, len(df))), COMMA]
+        return pc.binary_join_element_wise(*cells[:-1], NEWLINE, "")
+
+    with open(path, "wb") as f, ThreadPoolExecutor(max_workers=2) as pool:
         f.write(BOM + header.encode("utf-8"))
+        # pyarrow's kernels run without the GIL: the next chunk is made while one is written
+        pending: deque[Future] = deque()
         for start in range(0, len(df), CHUNK):
-            stop = min(start + CHUNK, len(df))
-            cells: list = []
-            for part in parts:  # cell, comma, cell, …, line feed: joined without separator
-                cells += [part(start, stop), COMMA]
-            rows = pc.binary_join_element_wise(*cells[:-1], NEWLINE, "")
-            f.write(_text_bytes(rows))
+            pending.append(pool.submit(rows, start))
+            if len(pending) > 2:
+                f.write(_text_bytes(pending.popleft().result()))
+        while pending:
+            f.write(_text_bytes(pending.popleft().result()))
 
 
 def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
@@ -86,9 +97,11 @@ def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
 def _text_part(values: np.ndarray) -> Part:
     def part(start: int, stop: int) -> pa.Array:
         text = pa.array(values[start:stop], type=pa.string(), from_pandas=True)
-        quoted = pc.binary_join_element_wise(
-            '"', pc.replace_substring(text, '"', '""'), '"', "")
-        text = pc.if_else(pc.match_substring_regex(text, NEEDS_QUOTES), quoted, text)
+        needs = pc.match_substring_regex(text, NEEDS_QUOTES)
+        if pc.any(needs).as_py():
+            quoted = pc.binary_join_element_wise(
+                '"', pc.replace_substring(text, '"', '""'), '"', "")
+            text = pc.if_else(needs, quoted, text)
         return pc.fill_null(text, "")
     return part
 
@@ -111,8 +124,20 @@ def _number_part(values: np.ndarray, float_format: str | None) -> Part | None:
 
 
 def _formatted(distinct: np.ndarray, float_format: str | None) -> list[str] | None:
-    """The text ``to_csv`` writes for each value (a second column keeps a blank cell from
-    being written as ``""``)."""
+    """The text ``to_csv`` writes for each value. Floats as pandas formats them for a CSV
+    (``float_format % v``, or numpy's ``str`` without a format; NaN blank); other numbers
+    and booleans by ``to_csv`` itself (a second column keeps a blank cell from being
+    written as ``""``)."""
+    if distinct.dtype == np.float64:
+        blank = np.isnan(distinct)
+        if float_format is None:
+            texts = distinct.astype(str).tolist()
+        else:
+            texts = [float_format % v for v in distinct.tolist()]
+        for k in np.flatnonzero(blank).tolist():
+            texts[k] = ""
+        ok = not any(("," in t or '"' in t or "\n" in t) for t in texts)
+        return texts if ok else None  # a format that writes a separator: to_csv's quoting
     frame = pd.DataFrame({"v": distinct, "w": np.zeros(len(distinct), dtype=np.int8)})
     out = frame.to_csv(index=False, header=False, float_format=float_format,
                        lineterminator="\n").split("\n")[:-1]
