@@ -65,7 +65,7 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
     line each row starts on, less 2."""
     raw = path.read_bytes()
     text = csvtext.decode_csv(raw, shown)  # encodings, quotes, control characters
-    cols = _fast_columns(raw, text)
+    cols = _fast_columns(raw)
     if cols is None:
         return _read_text(text, raw, shown, notes)
     trimmed = [columnar.trim(c) for c in cols.cells]
@@ -76,13 +76,13 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
                          for name, c in zip(cols.names, trimmed, strict=True)}, index=index)
 
 
-def _fast_columns(raw: bytes, text: str, expected: list[str] | None = None
-                  ) -> columnar.Columns | None:
+def _fast_columns(raw: bytes, expected: list[str] | None = None) -> columnar.Columns | None:
     """The columns of a CSV read by ``kaohe.columnar``, or None where the general reader
     must look: anything Excel leaves around a table (separator-only rows, columns without a
     header), a repeated header line, missing columns (the general reader explains the
     header), and whatever ``columnar`` itself declines. ``raw`` has passed
-    ``csvtext.decode_csv`` (``text``)."""
+    ``csvtext.decode_csv``; what is read here is UTF-8 (``columnar`` declines the rest),
+    so the header is looked for again in the bytes, not in a decoded copy of the file."""
     if csvtext.may_have_empty_rows(raw):
         return None
     cols = columnar.csv_columns(raw)
@@ -90,8 +90,11 @@ def _fast_columns(raw: bytes, text: str, expected: list[str] | None = None
         return None
     if expected is not None and not set(expected) <= set(cols.names):
         return None
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    if first and ("\n" + first + "\n") in text.replace("\r\n", "\n"):
+    body = raw
+    while body.startswith(columnar.BOM):
+        body = body[len(columnar.BOM):]
+    first = body.split(b"\n", 1)[0].rstrip(b"\r")
+    if first and (b"\n" + first + b"\n" in body or b"\n" + first + b"\r\n" in body):
         return None  # a second header (two files pasted together): explained there
     return cols
 
@@ -270,12 +273,14 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     else:
         header = "1"
         try:  # encodings, quotes, control characters: refused before any row is read
-            decoded = csvtext.decode_csv(raw, shown)
+            csvtext.decode_csv(raw, shown)  # its text (twice the file) is not kept meanwhile
         except KaoheError as exc:
             return None, digest, exc.problems
-        cols = _fast_columns(raw, decoded, columns_of(table.model))
+        cols = _fast_columns(raw, columns_of(table.model))
+        decoded = csvtext.decode_csv(raw, shown) if cols is None else ""
     if cols is not None and len(cols):
         frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes)
+        pa.default_memory_pool().release_unused()  # pyarrow's buffers back to the system
         return frame, digest, problems
     try:
         text = (_read_text(decoded, raw, shown, notes) if cols is None
@@ -335,17 +340,20 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's kernels run without the GIL
         work = [pool.submit(_column_work, c, t) for c, t in zip(cols.cells, textual,
                                                                  strict=True)]
+        cols.cells.clear()  # the cells as read are freed once trimmed (millions of rows)
         refs = [f"{file}:{i}" for i in cols.rows.tolist()]  # Python, meanwhile
         done = [w.result() for w in work]
-    trimmed = [d[0] for d in done]
-    if notes is not None:
-        notes.extend(_trimmed_notes(cols, trimmed, shown))
+        del work
+    changed = [d[0] for d in done]
+    if notes is not None and any(c.any() for c in changed):
+        notes.extend(_trimmed_note(np.column_stack(changed), cols.rows, cols.names, shown))
+    del changed
     index = pd.Index(cols.rows - 2)
     frame: dict[str, pd.Series] = {}
     text: dict[str, tuple[np.ndarray, pa.Array, int]] = {}  # codes, values, blank's code
     numbers: dict[str, np.ndarray] = {}
     general: dict[str, pd.Series] = {}
-    for name, (col, enc, values) in zip(cols.names, done, strict=True):
+    for name, (_, col, enc, values) in zip(cols.names, done, strict=True):
         if name in table.integer or name in table.boolean:
             general[name] = pd.Series(col.to_pandas().array, index=index)
             continue
@@ -365,7 +373,10 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
                                                 shown, notes)
         for name in general:
             frame[name] = parsed[name]
-    out = pd.DataFrame({name: frame[name] for name in cols.names}, index=index)
+    del done
+    # not copied into one block: the columns are made, twice the memory is not needed
+    out = pd.DataFrame({name: frame[name] for name in cols.names}, index=index, copy=False)
+    del frame
     problems += parse_problems
     if parse_problems or general or not _valid(table, cols.names, text, numbers):
         unparsed = {(p.row, p.column) for p in parse_problems}
@@ -377,11 +388,15 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
 
 def _column_work(col: pa.Array, textual: bool):
     """What pyarrow does for one column, in a worker thread: trim, then encode (text) or
-    cast (numbers); (trimmed, dictionary-encoded or None, numbers or None)."""
+    cast (numbers); (which cells trimming changed, trimmed text of a number column or
+    None, dictionary-encoded text or None, numbers or None). Trimming only removes, so a
+    cell changed exactly when its length did."""
     trimmed = columnar.trim(col)
+    changed = pc.not_equal(pc.binary_length(col), pc.binary_length(trimmed))
+    changed = changed.to_numpy(zero_copy_only=False)
     if textual:
-        return trimmed, trimmed.dictionary_encode(), None
-    return trimmed, None, columnar.as_numbers(trimmed)
+        return changed, None, trimmed.dictionary_encode(), None
+    return changed, trimmed, None, columnar.as_numbers(trimmed)
 
 
 def _valid(table: Table, names: list[str], text: dict[str, tuple[np.ndarray, pa.Array, int]],
