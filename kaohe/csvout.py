@@ -33,7 +33,7 @@ from pandas.api.types import infer_dtype
 BOM = "\ufeff".encode()
 NEEDS_QUOTES = '[,"\n]'  # what makes Python's csv writer (QUOTE_MINIMAL) quote a cell
 COMMA, NEWLINE = pa.scalar(","), pa.scalar("\n")
-CHUNK = 1 << 18  # rows joined at a time: bounded memory for millions of rows
+CHUNK = 1 << 16  # rows joined at a time: bounded memory for millions of rows
 
 Part = Callable[[int, int], pa.Array]  # (start, stop) → the column's cells as CSV text
 
@@ -64,6 +64,7 @@ def write_csv(df: pd.DataFrame, path: Path | str, float_format: str | None) -> N
                 f.write(_text_bytes(pending.popleft().result()))
         while pending:
             f.write(_text_bytes(pending.popleft().result()))
+    pa.default_memory_pool().release_unused()  # pyarrow's buffers back to the system
 
 
 def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
