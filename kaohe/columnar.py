@@ -31,11 +31,12 @@ BOM = b"\xef\xbb\xbf"
 @dataclass(frozen=True)
 class Columns:
     """A table as text: header names (trimmed), one pyarrow string array per column with
-    blanks as ``""`` (cells as written, not trimmed), and where each row is in its file:
+    blanks as ``""`` (cells as written, not trimmed; a CSV's columns in the chunks pyarrow
+    read them in), and where each row is in its file:
     ``rows[k]`` is the line (CSV, the header is line 1) or row number (Parquet, from 1)."""
 
     names: list[str]
-    cells: list[pa.Array]
+    cells: list[pa.Array | pa.ChunkedArray]
     rows: np.ndarray
 
     def __len__(self) -> int:
@@ -70,7 +71,8 @@ def csv_columns(data: bytes) -> Columns | None:
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
         return None
-    cells = [table.column(k).combine_chunks() for k in keys]
+    # the chunks pyarrow read in parallel stay as they are (no copy of every column)
+    cells = [table.column(k) for k in keys]
     n = table.num_rows
     # a record's cells may hold line breaks (Alt+Enter in Excel): its next record starts
     # that many lines further down
@@ -118,20 +120,35 @@ def trim(col: pa.Array) -> pa.Array:
     return pc.utf8_trim(col, characters=WHITESPACE)
 
 
-def as_objects(enc: pa.DictionaryArray) -> tuple[np.ndarray, np.ndarray, pa.Array, int]:
+def as_objects(enc: pa.DictionaryArray | pa.ChunkedArray
+               ) -> tuple[np.ndarray, np.ndarray, pa.Array, int]:
     """(object array, codes, distinct values, the code of a blank cell or -1) of a
     dictionary-encoded text column (``col.dictionary_encode()``, which runs without Python).
 
     The object array holds Python ``str``, ``None`` where blank: each distinct text is one
     object shared by its cells (a column of six million cells has a few thousand distinct
-    values at most); the codes index the distinct values, for checks without Python."""
-    values = enc.dictionary.to_pylist()
+    values at most); the codes index the distinct values, for checks without Python. A
+    column in chunks has its chunks' dictionaries unified first (one code per text)."""
+    if isinstance(enc, pa.ChunkedArray):
+        if enc.num_chunks != 1:
+            enc = enc.unify_dictionaries()
+            dictionary = (enc.chunk(0).dictionary if enc.num_chunks
+                          else pa.array([], pa.string()))
+            indices = [c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks]
+            return _objects(dictionary, np.concatenate(indices) if indices
+                            else np.zeros(0, dtype=np.int32))
+        enc = enc.chunk(0)
+    return _objects(enc.dictionary, enc.indices.to_numpy(zero_copy_only=False))
+
+
+def _objects(dictionary: pa.Array, codes: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, pa.Array, int]:
+    values = dictionary.to_pylist()
     blank = values.index("") if "" in values else -1
     uniques = np.array(values + [None], dtype=object)
     if blank >= 0:
         uniques[blank] = None
-    codes = enc.indices.to_numpy(zero_copy_only=False)
-    return uniques[codes], codes, enc.dictionary, blank
+    return uniques[codes], codes, dictionary, blank
 
 
 def as_numbers(col: pa.Array) -> np.ndarray | None:

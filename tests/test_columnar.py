@@ -124,6 +124,34 @@ def test_quoted_line_breaks_keep_line_numbers(tmp_path, monkeypatch):
     assert list(fast[0]["ref"]) == ["observations.csv:2", "observations.csv:4"]
 
 
+def test_table_read_in_chunks_reads_alike(tmp_path, monkeypatch):
+    """A file larger than pyarrow's block (1 MB) is read in several chunks, each with its
+    own dictionary of texts: the same frame, notes and problems as the general reader,
+    including a source first seen in the last chunk, a trimmed cell and a bad number."""
+    d = tmp_path / "d"
+    d.mkdir()
+    lines = ["unit_id,indicator_id,source,item,value,note"]
+    n = 80_000
+    for i in range(n):
+        source = f"评审组{i * 7 // n}"  # new texts appear chunk after chunk
+        lines.append(f"u{i % 997:04d},r{i % 30:02d},{source},,{(i % 100) / 10},"
+                     + ("材料不完整" if i % 53 == 0 else ""))
+    lines[n - 5] = lines[n - 5].replace(",,", ", 补充 ,", 1)
+    lines[n - 2] = "u0001,r01,后来者,,四点五,"
+    (d / "observations.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert (d / "observations.csv").stat().st_size > 1_500_000
+    with (d / "observations.csv").open("rb") as f:
+        assert columnar.csv_columns(f.read()).cells[0].num_chunks > 1
+    fast, general = both_ways(d, "observations", monkeypatch)
+    assert_same(fast, general)
+    assert [p.row for p in fast[2]] == [str(n - 1)] and fast[3]
+    lines[n - 2] = "u0001,r01,后来者,,4.5,"
+    (d / "observations.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast, general = both_ways(d, "observations", monkeypatch)
+    assert_same(fast, general)
+    assert fast[0] is not None and fast[0]["source"].iloc[n - 3] == "后来者"
+
+
 # -- Parquet ---------------------------------------------------------------------------
 
 
