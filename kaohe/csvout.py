@@ -96,15 +96,32 @@ def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
 
 
 def _text_part(values: np.ndarray) -> Part:
+    """Text cells: quoted where the ``csv`` module quotes them, blank where missing. A
+    column of few distinct texts (ids, names, sections: told from its first rows) is
+    quoted once per text and handed out by code."""
+    head = values[:1000]
+    if len(head) and len(set(head.tolist())) <= len(head) // 10:
+        codes, distinct = pd.factorize(values)  # missing: code -1, the blank cell last
+        texts = _quoted(pa.array(np.append(np.asarray(distinct, dtype=object), ""),
+                                 type=pa.string(), from_pandas=True))
+        indices = np.where(codes < 0, len(distinct), codes).astype(np.int32)
+
+        def by_code(start: int, stop: int) -> pa.Array:
+            return texts.take(pa.array(indices[start:stop]))
+        return by_code
+
     def part(start: int, stop: int) -> pa.Array:
-        text = pa.array(values[start:stop], type=pa.string(), from_pandas=True)
-        needs = pc.match_substring_regex(text, NEEDS_QUOTES)
-        if pc.any(needs).as_py():
-            quoted = pc.binary_join_element_wise(
-                '"', pc.replace_substring(text, '"', '""'), '"', "")
-            text = pc.if_else(needs, quoted, text)
-        return pc.fill_null(text, "")
+        return _quoted(pa.array(values[start:stop], type=pa.string(), from_pandas=True))
     return part
+
+
+def _quoted(text: pa.Array) -> pa.Array:
+    needs = pc.match_substring_regex(text, NEEDS_QUOTES)
+    if pc.any(needs).as_py():
+        quoted = pc.binary_join_element_wise(
+            '"', pc.replace_substring(text, '"', '""'), '"', "")
+        text = pc.if_else(needs, quoted, text)
+    return pc.fill_null(text, "")
 
 
 def _number_part(values: np.ndarray, float_format: str | None) -> Part | None:

@@ -103,3 +103,20 @@ def test_score_tables_of_a_bundled_year(tmp_path):
         for ff in ("%.4f", None):
             fast, slow = _both(df, tmp_path, ff)
             assert fast == slow, attr
+
+
+def test_text_of_few_distinct_values(tmp_path, monkeypatch):
+    """Ids and names (few texts, many rows) are quoted once per text and handed out by
+    code: blanks of every kind, quotes and commas included."""
+    monkeypatch.setattr(csvout, "CHUNK", 1000)
+    rng = np.random.default_rng(7)
+    pool = np.array(EDGE_TEXT, dtype=object)
+    n = 5000
+    df = pd.DataFrame({
+        "unit_id": pool[rng.integers(0, len(pool), n)],
+        "name": pd.Series(pool[rng.integers(0, len(pool), n)]).astype("str"),
+        "points": rng.integers(0, 40, n) / 4,
+    })
+    assert len(set(df["unit_id"].iloc[:1000].tolist())) <= 100  # the coded path
+    fast, slow = _both(df, tmp_path)
+    assert fast == slow
