@@ -478,9 +478,10 @@ def floor(data_dir: Path, fmt: str) -> int:
 def kaohe_score(params: Path, data_dir: Path, out: Path) -> tuple[float, float, float]:
     """``kaohe score`` as a user runs it, in its own process: (wall seconds, peak RSS MiB,
     CPU seconds: user + system of the process)."""
-    script = ("import resource, sys; from kaohe.cli import main; code = main(sys.argv[1:]); "
-              "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
-              "sys.exit(code)")
+    # VmHWM, not ru_maxrss: a child's ru_maxrss keeps the RSS of this process at the fork
+    script = ("import sys; from kaohe.cli import main; code = main(sys.argv[1:]); "
+              "print('PEAK', [ln.split()[1] for ln in open('/proc/self/status') "
+              "if ln.startswith('VmHWM:')][0]); sys.exit(code)")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script, "score", str(params), "--data",
