@@ -9,6 +9,7 @@ are plain data: the terminal prints them (``kaohe diff``), a bulletin can group 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -537,4 +538,66 @@ def format_changes(changes: Iterable[Change], old_label: str = "", new_label: st
     return "\n".join(lines)
 
 
-__all__ = ["Change", "diff_rubrics", "diff_files", "format_changes", "show"]
+# -- in words for the office's internal page ---------------------------------------------
+
+# rule parameters as a reader names them (the internal page's rubric changes print no
+# parameter keys); a key not listed reads as 参数
+PARAM_ZH = {
+    "cost": "每次扣分", "costs": "每项扣分", "cap": "扣分上限", "credit": "每项加分",
+    "points": "分值", "penalty": "扣分", "tolerance": "允许偏差", "over_only": "只计高报",
+    "floor": "最低得分", "ceiling": "满分比例", "min": "最低比例", "target": "目标值",
+    "scale": "满分", "first": "首项分值", "per_tier": "各档分值", "levels": "等级",
+    "bands": "分档", "method": "计分方法", "direction": "计分方向", "required": "要求数量",
+    "drop_worst": "去掉的最低次数", "more_than": "超过次数", "items": "要求", "kinds": "扣分事项",
+    "name": "名称", "what": "考核内容", "quantity": "考核数量", "proxy": "参照单位",
+    "missing": "缺报处理", "percent": "按百分数填报", "cases": "情形", "effect": "处理方式",
+    "periods": "考核期", "combine": "合并方式", "per_piece": "按篇计分的等级", "unit": "计量单位",
+    "cite": "列明问题", "by": "依据", "advanced_name": "先进名称",
+}
+_ENGLISH_KEY = re.compile(r"（[A-Za-z_][A-Za-z0-9_.\[\]]*）")
+
+
+def _param_words(params: Any, sub: str) -> str:
+    """A parameter path as a reader names it: ``kinds[0].cost`` → “违规使用扶贫资金”的每次扣分
+    (a list item by its name where it has one, else by its position)."""
+    words: list[str] = []
+    cur = params
+    segs = sub.split(".")
+    for i, seg in enumerate(segs):
+        m = re.fullmatch(r"(\w+)\[(\d+)\]", seg)
+        key = m.group(1) if m else seg
+        cur = cur.get(key) if isinstance(cur, dict) else None
+        if m is None:
+            words.append(PARAM_ZH.get(key, "参数"))
+            continue
+        idx = int(m.group(2))
+        item = cur[idx] if isinstance(cur, list) and idx < len(cur) else None
+        label = item.get("name") if isinstance(item, dict) else None
+        renamed = i + 1 < len(segs) and segs[i + 1] == "name"
+        words.append(f"“{label}”" if label and not renamed
+                     else f"第{idx + 1}项{PARAM_ZH.get(key, '')}")
+        cur = item
+    return "的".join(words)
+
+
+def in_words(change: Change, old: Rubric, new: Rubric) -> str:
+    """A change's sentence without ids or parameter keys (the internal page's form):
+    indicators by their Chinese names, parameters by what they mean."""
+    text = change.text
+    if change.kind == "rule_param":
+        node_id = change.path.split("[", 1)[1].split("]", 1)[0]
+        sub = change.path.split(".rule.", 1)[1]
+        try:
+            params = _rule_params(new.node(node_id))
+        except KeyError:
+            params = {}
+        text = text.replace(f"参数 {sub} ", f"中{_param_words(params, sub)}")
+    for rubric in (new, old):
+        for n, _, _ in rubric.walk():
+            text = text.replace(f"“{n.id} {n.name}”", f"“{n.name}”")
+        for a in rubric.adjustments:
+            text = text.replace(f"“{a.id} {a.name}”", f"“{a.name}”")
+    return _ENGLISH_KEY.sub("", text)
+
+
+__all__ = ["Change", "diff_rubrics", "diff_files", "format_changes", "in_words", "show"]

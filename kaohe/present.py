@@ -899,7 +899,9 @@ def rubric_changes(doc: Doc) -> Fragment | None:
     else:
         parts.append(tag("p", f"与{prev}评分细则相比，本年度评分细则共有{len(c)}处变化"
                               "（按评分细则文件逐项比较得出），列示如下。"))
-        rows = [[str(i), r["section"], r["text"]] for i, r in enumerate(c.to_dict("records"), 1)]
+        # the sentence in words (no ids or parameter keys) where the scores carry it
+        text = "words" if "words" in c.columns else "text"
+        rows = [[str(i), r["section"], r[text]] for i, r in enumerate(c.to_dict("records"), 1)]
         parts.append(table([Column("序号", True), Column("类别", nowrap=True), Column("变化")],
                            rows, doc.caption(f"与{prev}评分细则相比的变化")).html)
     return Fragment("".join(parts), "评分细则变化")

@@ -194,19 +194,22 @@ def previous_params(params: Path | str) -> Path | None:
 def write_rubric_changes(params: Path | str, directory: Path | str) -> list[Path]:
     """The differences from the previous year's rubric, one sentence a row, when that rubric
     exists in the same folder (one row with no text: it exists and nothing changed)."""
-    from ..diff import diff_files
+    from ..diff import diff_rubrics, in_words
+    from ..rubric import load_rubric
 
     prev = previous_params(params)
     if prev is None or not prev.exists():
         return []
-    changes = diff_files(prev, params)
+    a, b = load_rubric(prev).rubric, load_rubric(params).rubric
+    changes = diff_rubrics(a, b)
     label = prev.stem
     df = pd.DataFrame({"previous": [label] * len(changes),
                        "section": [c.section for c in changes],
-                       "text": [c.text for c in changes]},
-                      columns=["previous", "section", "text"])
+                       "text": [c.text for c in changes],
+                       "words": [in_words(c, a, b) for c in changes]},
+                      columns=["previous", "section", "text", "words"])
     if df.empty:  # keep the year being compared to, even with no changes
-        df = pd.DataFrame({"previous": [label], "section": [""], "text": [""]})
+        df = pd.DataFrame({"previous": [label], "section": [""], "text": [""], "words": [""]})
     path = Path(directory) / RUBRIC_CHANGES_FILE
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return [path]
