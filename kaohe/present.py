@@ -427,22 +427,47 @@ def overview(doc: Doc) -> Fragment:
     return Fragment("".join(parts), "总体情况")
 
 
+def _within_title(doc: Doc, col: str, members: pd.DataFrame) -> str:
+    """A grouping column as a reader names it: the kind of the units whose names its values
+    are (guangyuan's townships are graded within ``county``, which holds county names:
+    县（区）), else 分组."""
+    t = doc.totals
+    values = set(members[col].dropna().astype(str)) - {""}
+    named = t[t["name"].isin(values)]
+    if values and values <= set(named["name"]):
+        return "、".join(doc.data.kind_name(k) for k in dict.fromkeys(named["kind"]))
+    return "分组"
+
+
 def grade_distribution(doc: Doc) -> Fragment | None:
-    """Units per grade (for each grade spec): count, share and names in rank order."""
+    """Units per grade (for each grade spec): count, share and names in rank order; a spec
+    that grades within groups (guangyuan's townships within their county) is shown group by
+    group, its shares taken in each group, as the rubric takes them."""
     t = doc.totals
     specs = doc.rubric.results.grades
     if not specs or not doc.has("grade"):
         return None
+    within = list(dict.fromkeys(c for g in specs for c in g.within if c in t.columns))
+    graded = t[t["grade"].map(lambda x: isinstance(x, str) and x != "")]
     rows = []
     for g in specs:
         members = t[t["kind"].isin(g.kinds)] if g.kinds else t
         label = "、".join(doc.data.kind_name(k) for k in g.kinds) if len(specs) > 1 else ""
-        for tier in g.tiers:
-            m = members[members["grade"] == tier.name].sort_values(["group", "rank"], kind="mergesort")
-            share = len(m) / len(members) if len(members) else float("nan")
-            rows.append(([label] if label else []) + [tier.name, str(len(m)), pct(share),
-                                                       "、".join(m["name"]) or DASH])
+        keys = [c for c in g.within if c in t.columns]
+        parts = (members.groupby(keys, sort=False, dropna=False) if keys
+                 else [((), members)])
+        for key, part in parts:
+            key = key if isinstance(key, tuple) else (key,)
+            where = dict(zip(keys, key, strict=True))
+            for tier in g.tiers:
+                m = part[part["grade"] == tier.name].sort_values(["group", "rank"],
+                                                                  kind="mergesort")
+                share = len(m) / len(part) if len(part) else float("nan")
+                rows.append(([label] if label else [])
+                            + [str(where.get(c, "")) or DASH for c in within]
+                            + [tier.name, str(len(m)), pct(share), "、".join(m["name"]) or DASH])
     cols = ([Column("适用单位")] if len(specs) > 1 else []) + [
+        Column(_within_title(doc, c, graded), nowrap=True) for c in within] + [
         Column("等次"), Column("单位数", True), Column("占比", True), Column("单位（按名次）")]
     return table(cols, rows, doc.caption("等次分布"))
 
