@@ -1154,25 +1154,24 @@ def lost_points(doc: Doc) -> pd.DataFrame:
         leaf = r["indicator_id"]
         k = rec.factor(leaf)
         mine = lines[(lines["indicator_id"] == leaf) & (lines["delta"].abs() > EPS)]
-        label = f"{r['section']} › {r['indicator_name']}" if r["section"] and r["section"] != r[
-            "indicator_name"] else r["indicator_name"]
+        label = _label(r)
         if leaf in adjust:
             for _, ln in mine[mine["delta"] < -EPS].iterrows():
                 rows.append((order, -ln["delta"] * k, -ln["delta"], -ln["delta"] * k, label,
-                             ln["text"], r["inputs"], ln["ref"]))
+                             r["department"], ln["text"], r["inputs"], ln["ref"]))
             continue
         short = r["max"] - r["points"]
         if short <= EPS:
             continue
         if r["lost"] > EPS and len(mine):
             for _, ln in mine.iterrows():
-                rows.append((order, short * k, -ln["delta"], -ln["delta"] * k, label, ln["text"],
-                             r["inputs"], ln["ref"]))
+                rows.append((order, short * k, -ln["delta"], -ln["delta"] * k, label,
+                             r["department"], ln["text"], r["inputs"], ln["ref"]))
         else:
-            rows.append((order, short * k, short, short * k, label, r["reason"], r["inputs"],
-                         r["refs"]))
-    df = pd.DataFrame(rows, columns=["order", "leaf_lost", "lost", "cost", "indicator", "reason",
-                                     "input", "ref"])
+            rows.append((order, short * k, short, short * k, label, r["department"], r["reason"],
+                         r["inputs"], r["refs"]))
+    df = pd.DataFrame(rows, columns=["order", "leaf_lost", "lost", "cost", "indicator",
+                                     "department", "reason", "input", "ref"])
     # sort on rounded values: 0.4 and 0.40000000000000036 are the same loss
     # an indicator's lines stay together, indicators by their cost in the total
     key = df.assign(cost=df["cost"].round(6), leaf_lost=df["leaf_lost"].round(6))
@@ -1199,6 +1198,54 @@ def _other_kinds_only(doc: Doc, node_id: str, kind: str) -> bool:
     return False
 
 
+def _text(x: object) -> str:
+    return "" if is_missing(x) else str(x)
+
+
+def _label(r: pd.Series) -> str:
+    """An indicator as the tables name it: its section › its name."""
+    return (f"{r['section']} › {r['indicator_name']}"
+            if r["section"] and r["section"] != r["indicator_name"] else r["indicator_name"])
+
+
+_ALL_MET = re.compile(r"达到(\d+)项/共\1项要求")
+
+
+def _full_reason(r: pd.Series) -> str:
+    """Why an indicator scored in full: the rule's reason, or, for a rule that explains only
+    deductions (none here), what it read: "4项要求均达到，得满分", "无扣分情形，得满分"."""
+    if _text(r["reason"]):
+        return str(r["reason"])
+    inputs = _ALL_MET.sub(lambda m: "该项要求已达到" if m.group(1) == "1" else f"{m.group(1)}项要求均达到",
+                          _text(r["inputs"]))
+    return f"{inputs}，得满分" if inputs else "得满分"
+
+
+def full_marks(doc: Doc) -> Fragment | None:
+    """得满分指标: every applicable indicator this unit scored in full, with the reason the
+    rule gives and the rows it read, so no scored cell is left without a reason (a loss has
+    its reason in 失分明细). None when the unit has none."""
+    d = doc.data.details
+    d = d[(d["unit_id"] == doc.unit_id) & d["applicable"]]
+    adjust = {a.id for a in doc.rubric.adjustments}
+    d = d[~d["indicator_id"].isin(adjust) & (d["max"] > EPS) & (d["max"] - d["points"] <= EPS)]
+    if d.empty:
+        return None
+    a = doc.appendix()
+    rows = []
+    for i, (_, r) in enumerate(d.iterrows(), 1):
+        refs = _text(r["refs"]) or "；".join(a.loc[a["indicator_id"] == r["indicator_id"], "ref"])
+        rows.append([str(i), _label(r), num(r["max"]), _text(r["department"]),
+                     doc.words(_full_reason(r)), doc.ref(refs)])
+    parts = [doc.heading("得满分指标"),
+             tag("p", f"本单位共有{len(d)}项指标得满分，按评分细则顺序列示其评分依据；"
+                      "“数据来源”为文末附表“本单位原始数据”的序号。"),
+             table([Column("序号", True), Column("指标"), Column("满分", True), Column("评分部门"),
+                    Column("评分依据"), Column("数据来源")], rows,
+                   doc.caption("得满分指标"), cls="grid full-marks").html]
+    return Fragment("".join(parts), "得满分指标")
+
+
 def losses(doc: Doc) -> Fragment:
     """三、失分明细: every point lost with its reason and input, largest first."""
     df = lost_points(doc)
@@ -1210,12 +1257,12 @@ def losses(doc: Doc) -> Fragment:
         parts.append(tag("p", f"本单位共有{len(df)}处失分，折合总分合计{num(total)}分，按折合总分的多少排列如下；"
                               "“本项失分”为按该项自身分值计的失分，“折合总分”为经过权重和折算后"
                               "在总分中的失分（见得分核对）；“数据来源”为文末附表“本单位原始数据”的序号。"))
-        rows = [[str(i + 1), r["indicator"], num(r["lost"]), num(r["cost"]), doc.words(r["reason"]),
-                 r["input"], doc.ref(r["ref"])] for i, r in df.iterrows()]
-        rows.append(["", "合计", "", num(total), "", "", ""])
+        rows = [[str(i + 1), r["indicator"], num(r["lost"]), num(r["cost"]), _text(r["department"]),
+                 doc.words(r["reason"]), r["input"], doc.ref(r["ref"])] for i, r in df.iterrows()]
+        rows.append(["", "合计", "", num(total), "", "", "", ""])
         parts.append(table([Column("序号", True), Column("指标"), Column("本项失分", True),
-                            Column("折合总分", True), Column("原因"), Column("输入"),
-                            Column("数据来源")], rows,
+                            Column("折合总分", True), Column("评分部门"), Column("原因"),
+                            Column("输入"), Column("数据来源")], rows,
                            doc.caption("失分明细"), cls="grid losses").html)
     d = doc.data.details
     na = d[(d["unit_id"] == doc.unit_id) & ~d["applicable"]]
@@ -1385,8 +1432,8 @@ def internal_header(doc: Doc) -> Fragment:
 BULLETIN_SECTIONS = ("bulletin_header", "overview", "honours", "warnings_list", "history_flags",
                      "vetoes", "common_losses", "rankings", "conversion", "heatmaps", "change",
                      "provenance_line")
-FEEDBACK_SECTIONS = ("feedback_header", "result", "reconciliation", "losses", "indicators",
-                     "adjustments", "self_check", "trend", "inputs_appendix", "provenance_line")
+FEEDBACK_SECTIONS = ("feedback_header", "result", "reconciliation", "losses", "full_marks",
+                     "indicators", "adjustments", "self_check", "trend", "inputs_appendix", "provenance_line")
 INTERNAL_SECTIONS = ("internal_header", "robustness", "self_check_gaps", "rubric_changes",
                      "provenance")
 
@@ -1414,5 +1461,5 @@ __all__ += ["masthead", "provenance", "provenance_line", "common_losses", "input
             "warnings_list", "vetoes", "self_check_gaps",
             "conversion", "heatmaps", "change", "rubric_changes", "robustness",
             "feedback_header", "result", "reconciliation", "indicators",
-            "lost_points", "losses", "adjustments", "self_check", "trend", "bulletin_document",
+            "lost_points", "losses", "full_marks", "adjustments", "self_check", "trend", "bulletin_document",
             "feedback_document"]
