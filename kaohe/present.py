@@ -1021,9 +1021,23 @@ def feedback_header(doc: Doc) -> Fragment:
     row = doc.totals.loc[u]
     sub = f"被考核单位：{row['name']}（{doc.data.kind_name(row['kind'])}）"
     head = masthead(doc, doc.rubric.title + "结果反馈", sub)
-    back = tag("p", "", "doc-nav", raw='<a href="../bulletin.html">'
-               + esc(bulletin_title(doc.rubric.title)) + "</a>")
+    links = ['<a href="../bulletin.html">' + esc(bulletin_title(doc.rubric.title)) + "</a>"]
+    prev, nxt = _neighbours(doc)
+    if prev is not None:
+        links.insert(0, f'<a class="prev" href="{esc(page_name(prev))}.html">上一个单位</a>')
+    if nxt is not None:
+        links.append(f'<a class="next" href="{esc(page_name(nxt))}.html">下一个单位</a>')
+    back = tag("p", "", "doc-nav", raw='<span class="sep">｜</span>'.join(links))
     return Fragment(head.html + back, head.what)
+
+
+def _neighbours(doc: Doc) -> tuple[str | None, str | None]:
+    """The units before and after this one in its ranking group, in the order the data
+    lists them (not by score: a unit's report reads no other unit's result, so a
+    correction elsewhere in the group does not change this page)."""
+    ids = list(doc.totals.index)
+    i = ids.index(doc.unit_id)
+    return (ids[i - 1] if i > 0 else None), (ids[i + 1] if i + 1 < len(ids) else None)
 
 
 def result(doc: Doc) -> Fragment:

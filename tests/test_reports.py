@@ -497,6 +497,10 @@ def test_build_links_resolve_from_the_file_system(built):
                 linked.add(href)  # the bulletin links every unit's report, built or not
                 if href.removeprefix("units/").removesuffix(".html") not in BUILT_UNITS:
                     continue
+            if page.parent.name == "units" and "/" not in href and href != "index.html":
+                # previous/next unit: built or not, as from the bulletin
+                if href.removesuffix(".html") not in BUILT_UNITS:
+                    continue
             assert (page.parent / unquote(href)).resolve().exists(), (page, href)
     units = pd.read_csv(ROOT / "data/changshou-rural/2023/units.csv")["unit_id"]
     assert linked == {f"units/{u}.html" for u in units}
@@ -504,6 +508,13 @@ def test_build_links_resolve_from_the_file_system(built):
     assert 'href="units/yuntai.html"' in sy_index and 'href="internal.html"' in sy_index
     unit = (out / "changshou-rural/2023/units/yuntai.html").read_text(encoding="utf-8")
     assert 'href="../bulletin.html"' in unit  # a unit report links back to the bulletin
+    # and to the units before and after it in its group, in the order of units.csv
+    order = units.tolist()
+    i = order.index("yuntai")
+    assert f'<a class="prev" href="{order[i - 1]}.html">上一个单位</a>' in unit
+    assert f'<a class="next" href="{order[i + 1]}.html">下一个单位</a>' in unit
+    first = (out / f"changshou-rural/2023/units/{order[0]}.html").read_text(encoding="utf-8")
+    assert 'class="prev"' not in first and f'<a class="next" href="{order[1]}.html">' in first
     assert "未生成" in sy_index  # units not built this time are listed without a link
     top = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="changshou-rural/2023/index.html"' in top and f"{len(BUILT_UNITS)}/19" in top
