@@ -556,13 +556,27 @@ def _ranking_deltas(doc: Doc, row: pd.Series) -> dict[str, float]:
     return out
 
 
+def _ranking_finding(doc: Doc, group: str, members: pd.DataFrame) -> str:
+    """A ranking chart's title states what it shows: how many units fell in the lowest
+    grade (or below the mean, without grades), and the range of totals."""
+    who = _group_title(doc, group)
+    lo, hi = num(members["total"].min()), num(members["total"].max())
+    tiers = doc.tiers(members["kind"].iloc[0])
+    if tiers and doc.has("grade"):
+        k = int((members["grade"] == tiers[-1]).sum())
+        return f"{who}中{k}个评为“{tiers[-1]}”（总分{lo}～{hi}分，按等次着色）"
+    mean = members["total"].mean()
+    k = int((members["total"] < mean - EPS).sum())
+    return f"{who}中{k}个总分低于平均分{num(mean)}分（总分{lo}～{hi}分）"
+
+
 def ranking_chart(doc: Doc, group: str) -> Fragment:
     t = doc.totals
     members = t[t["group"] == group].sort_values(["rank", "total"], ascending=[True, False],
                                                  kind="mergesort")
     kind = members["kind"].iloc[0]
     grades = members["grade"].fillna("").tolist() if doc.has("grade") else [""] * len(members)
-    caption = f"{_group_title(doc, group)}总分排名" + ("（按等次着色）" if doc.tiers(kind) else "")
+    caption = _ranking_finding(doc, group, members)
     svg = charts.ranked_bars(members["name"].tolist(), members["total"].tolist(), grades,
                              doc.tiers(kind), caption)
     return Fragment(doc.figure(svg, caption), "图")
@@ -842,7 +856,10 @@ def heatmaps(doc: Doc) -> Fragment:
         if s.shape[1] < 2:
             continue
         cols = [doc.name(c) for c in s.columns]
-        caption = f"{_group_title(doc, g)}一级指标得分率"
+        mean = s.mean()  # each indicator's mean share over the units it applies to
+        low = mean.idxmin()
+        caption = (f"{_group_title(doc, g)}一级指标得分率：{doc.name(low)}平均得分率最低"
+                   f"（{pct(mean[low])}）")
         figures.append((members["name"].tolist(), cols, s.to_numpy(dtype=float), caption))
     if not figures:
         return Fragment("", "分项得分率")
@@ -1142,7 +1159,9 @@ def indicators(doc: Doc) -> Fragment:
                     Column("得分率", True), Column("组内平均", True), Column("平均得分率", True),
                     Column("组内最好", True), Column("最好得分率", True)], rows,
                    doc.caption("一级指标得分")).html]
-    caption = "一级指标得分率与组内平均、最好比较"
+    below = sum(1 for o, m in zip(own, mean, strict=True) if o < m - EPS)
+    caption = (f"{len(names)}项一级指标中{below}项得分率低于组内平均" if below
+               else f"{len(names)}项一级指标得分率均不低于组内平均")
     parts.append(doc.figure(charts.indicator_profile(names, own, mean, best, caption), caption))
     return Fragment("".join(parts), "分项得分")
 

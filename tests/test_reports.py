@@ -192,8 +192,13 @@ def test_heatmap_and_bars_are_svg_in_figures(data):
     bars = present.ranking_chart(doc, "").html
     heat = present.heatmaps(doc).html
     assert bars.count("<svg ") == 1 and heat.count("<svg ") == 1
-    assert "图1　全部单位（19个）总分排名（按等次着色）" in bars
-    assert "图2　全部单位（19个）一级指标得分率" in heat
+    # titles state the finding: one of the 19 graded 较差 (6 好, 8 较好, 4 一般 above it),
+    # totals from 87.42 (但渡镇) to 97.86 (龙河镇)
+    t = data.totals
+    assert (t["grade"] == "较差").sum() == 1
+    assert "图1　全部单位（19个）中1个评为“较差”（总分87.42～97.86分，按等次着色）" in bars
+    # 重点专项's mean share (91.98%) is the lowest of the five first-level indicators
+    assert "图2　全部单位（19个）一级指标得分率：重点专项平均得分率最低（91.98%）" in heat
 
 
 def test_change_against_last_year(data):
