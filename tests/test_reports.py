@@ -502,10 +502,9 @@ def test_build_links_resolve_from_the_file_system(built):
                 linked.add(href)  # the bulletin links every unit's report, built or not
                 if href.removeprefix("units/").removesuffix(".html") not in BUILT_UNITS:
                     continue
-            if page.parent.name == "units" and "/" not in href and href != "index.html":
-                # previous/next unit: built or not, as from the bulletin
-                if href.removesuffix(".html") not in BUILT_UNITS:
-                    continue
+            if (page.parent.name == "units" and "/" not in href
+                    and href.removesuffix(".html") not in BUILT_UNITS):
+                continue  # previous/next unit: built or not, as from the bulletin
             assert (page.parent / unquote(href)).resolve().exists(), (page, href)
     units = pd.read_csv(ROOT / "data/changshou-rural/2023/units.csv")["unit_id"]
     assert linked == {f"units/{u}.html" for u in units}
