@@ -294,7 +294,7 @@ def write_report_data(result: Run, directory: Path | str) -> list[Path]:
     and each unit's input rows digest (``unit_inputs.csv``) for its report's provenance."""
     from ..pipeline import write_scores
     from ..schemas import TABLES
-    from .views import unit_inputs, unit_rows
+    from .rows import unit_inputs, unit_rows
 
     written = write_scores(result, directory, float_format=None)
     df = unit_inputs(result.data.tables, {name: t.file for name, t in TABLES.items()})

@@ -26,7 +26,6 @@ from papermill.engines import NBClientEngine, papermill_engines
 
 from ..errors import KaoheError, Problem, display_path
 from .execute import _ANSI, NativeKernelManager, clean, output_problems
-from .worker import RESTART_EVERY
 
 ENGINE = "kaohe-warm"
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
@@ -88,8 +87,7 @@ class WarmKernel:
     ``cwd`` is the kernel's working directory. ``restart_every`` notebooks (and after a
     failure) the kernel is replaced by a fresh one."""
 
-    def __init__(self, cwd: Path | None = None, restart_every: int = RESTART_EVERY,
-                 timeout: int = 600) -> None:
+    def __init__(self, cwd: Path | None, restart_every: int, timeout: int = 600) -> None:
         self.cwd = cwd
         self.restart_every = max(1, restart_every)
         self.timeout = timeout
