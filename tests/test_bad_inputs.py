@@ -564,7 +564,7 @@ def test_b54_names_with_path_characters_stay_in_the_output_directory(ws, capsys)
 
 
 def test_b55_html_in_data_is_shown_as_text(ws, capsys):
-    from kaohe import present
+    from kaohe.report import sections as present
     from kaohe.report.data import load
 
     units = ws / CS_DATA / "units.csv"

@@ -237,6 +237,7 @@ LOOKED_AT = [("index.html", "index"),
              ("sichuan-poverty/2020/units/junlian.html", "sichuan-unit"),
              ("guangyuan-reform/2022/bulletin.html", "guangyuan-bulletin"),
              ("guangyuan-reform/2022/units/lizhou.html", "guangyuan-unit"),
+             ("anfu-reform/2017/bulletin.html", "anfu-bulletin"),
              ("anfu-reform/2017/units/zhujianju.html", "anfu-unit")]
 
 OVERFLOW = """
@@ -276,7 +277,8 @@ def test_every_scheme_at_desk_and_phone_width(tools, built_all, tmp_path):
 
 def test_a_unit_report_sent_alone_looks_the_same(tools, built_all, tmp_path):
     """反馈 goes out as one file: copied to an empty folder it keeps its styling and charts
-    and draws the same as in place (same layout height, same computed styles)."""
+    and draws the same as in place (same layout height, same computed styles, the same
+    pixels at 1280 and 390 px)."""
     chromium, driver = tools
     page = built_all / "sichuan-poverty/2020/units/junlian.html"
     alone = tmp_path / "alone"
@@ -287,13 +289,27 @@ def test_a_unit_report_sent_alone_looks_the_same(tools, built_all, tmp_path):
                          font: getComputedStyle(document.querySelector('h1')).fontSize,
                          bg: getComputedStyle(document.documentElement).backgroundColor,
                          charts: document.querySelectorAll('figure.chart svg').length};"""
+    shots = Path(os.environ.get("KAOHE_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    measured = []
     try:
-        b.size(1280)
-        b.get(page.as_uri())
-        in_place = b.js(measure)
-        b.get((alone / page.name).as_uri())
-        sent = b.js(measure)
-        b.screenshot(tmp_path / "alone.png")
+        for width in (1280, 390):
+            b.size(width)
+            b.get(page.as_uri())
+            in_place = b.js(measure)
+            b.screenshot(shots / f"in-place-{width}.png")
+            b.get((alone / page.name).as_uri())
+            sent = b.js(measure)
+            b.screenshot(shots / f"alone-{width}.png")
+            measured.append((in_place, sent))
     finally:
         b.close()
-    assert sent == in_place and sent["bg"] == "rgb(233, 231, 225)" and sent["charts"] >= 1
+    for in_place, sent in measured:
+        assert sent == in_place and sent["bg"] == "rgb(233, 231, 225)" and sent["charts"] >= 1
+    from PIL import Image, ImageChops
+
+    for width in (1280, 390):
+        with Image.open(shots / f"in-place-{width}.png") as a, \
+                Image.open(shots / f"alone-{width}.png") as c:
+            assert a.size == c.size
+            assert ImageChops.difference(a.convert("RGB"), c.convert("RGB")).getbbox() is None

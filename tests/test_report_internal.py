@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from test_official_text import _ids, visible_text
 
-from kaohe import present
+from kaohe.report import sections as present
 from kaohe.report.data import prepare, read_scores
 from kaohe.rubric import load_rubric
 

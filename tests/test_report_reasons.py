@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kaohe import present
+from kaohe.report import sections as present
 from kaohe.report.data import prepare, read_scores
+from kaohe.report.sections.feedback import _label
 from kaohe.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,9 +59,9 @@ def test_every_applicable_indicator_has_a_reason(data, unit):
     assert len(full_rows) == len(mine) - len(lost)
     assert all(r[4] for r in full_rows)  # a reason in every row
     losses = present.lost_points(doc)
-    assert set(losses["indicator"]) == {present._label(r) for _, r in lost.iterrows()}
+    assert set(losses["indicator"]) == {_label(r) for _, r in lost.iterrows()}
     # each loss names the department that scored it, as the rubric names it
-    by_label = {present._label(r): r["department"] for _, r in mine.iterrows()}
+    by_label = {_label(r): r["department"] for _, r in mine.iterrows()}
     assert [by_label[i] for i in losses["indicator"]] == losses["department"].tolist()
     assert losses["department"].map(bool).all()
 

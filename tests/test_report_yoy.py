@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kaohe import present
 from kaohe.pipeline import run
+from kaohe.report import sections as present
 from kaohe.report.data import (
     ROBUSTNESS_FILE,
     RUBRIC_CHANGES_FILE,

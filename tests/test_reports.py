@@ -19,8 +19,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kaohe import present
 from kaohe.report import charts, plan
+from kaohe.report import sections as present
 from kaohe.report.data import prepare, read_scores
 from kaohe.report.execute import clean, execute, output_problems
 from kaohe.report.export import STYLE
@@ -344,7 +344,7 @@ def test_provenance_block(data):
     ("bulletin.ipynb", present.BULLETIN_SECTIONS), ("unit.ipynb", present.FEEDBACK_SECTIONS),
     ("internal.ipynb", present.INTERNAL_SECTIONS)])
 def test_notebooks_follow_their_documents_section_lists(name, sections):
-    """Each document's section order lives in one list (kaohe.present); the notebook calls
+    """Each document's section order lives in one list (kaohe.report.sections); the notebook calls
     exactly those, one per cell, in that order."""
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     code = [c.source.strip() for c in nb.cells if c.cell_type == "code"][2:]

@@ -1,6 +1,6 @@
 """Report sections for the office's marks: 草稿（材料未齐）, 已更正 with before → after, and
 a unit's appeals with their decisions. Small functions of the report ``Doc`` (as in
-``kaohe.present``), each returning a Fragment, or None when there is nothing to say."""
+``kaohe.report.sections``), each returning a Fragment, or None when there is nothing to say."""
 
 from __future__ import annotations
 

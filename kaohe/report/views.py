@@ -3,7 +3,7 @@
 A unit's report (反馈) shows its own rows of the score tables, its group's first-level
 points (for the group mean and best), the rubric and the scheme-year's provenance. It
 never reads other units' reasons, totals or data hashes. ``unit_view`` cuts a scheme-year's
-``ReportData`` down to exactly that, and ``kaohe.present.feedback`` renders from the view,
+``ReportData`` down to exactly that, and ``kaohe.report.sections.feedback`` renders from the view,
 so a report is a function of its view by construction.
 
 ``unit_digests`` computes, for every unit at once, a digest that changes when and only

@@ -1,7 +1,7 @@
 """Run inside a warm report kernel: import once, then put the kernel back after each report.
 
 ``snapshot`` runs once after the kernel starts: it imports what every report needs
-(pandas, matplotlib with the project's font, ``kaohe.present``) and records the process
+(pandas, matplotlib with the project's font, ``kaohe.report.sections``) and records the process
 state a notebook can change. ``restore`` runs after each report (after IPython's
 ``%reset -f`` has cleared the user namespace and history) and puts that state back, so the
 next report sees the kernel as a fresh one would have been after the same imports.
@@ -21,7 +21,7 @@ def snapshot() -> None:
     """Import the report stack and remember the state ``restore`` puts back."""
     import matplotlib
 
-    import kaohe.present  # noqa: F401  (pandas, pandera-free report code, charts)
+    import kaohe.report.sections  # noqa: F401  (pandas, pandera-free report code, charts)
     from kaohe.report import charts
 
     charts.register_font()
