@@ -32,7 +32,7 @@ from ..errors import KaoheError, Problem, display_path
 
 PACKAGE = Path(__file__).resolve().parents[1]  # kaohe/
 # Files of the package that make reports (bytecode caches are not).
-_CODE_SUFFIXES = {".py", ".j2", ".css", ".tpl", ".json", ".html", ".otf"}
+_CODE_SUFFIXES = {".py", ".j2", ".css", ".tpl", ".json", ".html", ".otf", ".typ"}
 
 
 def _file_digest(path: Path) -> str:
