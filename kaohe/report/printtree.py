@@ -23,7 +23,8 @@ SKIP = {"nav", "script", "style", "template", "button", "input", "select", "form
 SKIP_CLASSES = {"screen-only", "masthead", "crumbs", "doc-nav", "table-tools"}
 CONTAINERS = {"div", "section", "article", "aside", "header", "footer", "main", "details",
               "blockquote", "center"}
-_WS = re.compile(r"\s+")
+SPACE = " \t\n\r\f"  # HTML's white space; U+3000 (as in 表1　…) is text
+_WS = re.compile(f"[{SPACE}]+")
 _PT = re.compile(r"^\s*([\d.]+)\s*(pt|px)?\s*$")
 
 # The HTML parser lowercases SVG names; an SVG handed to a renderer on its own needs them
@@ -43,7 +44,7 @@ _HREF = re.compile(r"""(?:href="#|url\(#)([^")]+)""")
 
 def text_of(el) -> str:
     """An element's text as a reader sees it: whitespace runs collapsed."""
-    return _WS.sub(" ", el.text_content()).strip()
+    return _WS.sub(" ", el.text_content()).strip(SPACE)
 
 
 def classes(el) -> set[str]:
@@ -119,12 +120,13 @@ class _Walker:
         self.defs = defs
 
     def children(self, el, out: list[Block]) -> None:
-        if el.text and el.text.strip():
-            out.append({"t": "p", "text": _WS.sub(" ", el.text).strip(), "class": ""})
+        if el.text and el.text.strip(SPACE):
+            out.append({"t": "p", "text": _WS.sub(" ", el.text).strip(SPACE), "class": ""})
         for child in el:
             self.element(child, out)
-            if child.tail and child.tail.strip():
-                out.append({"t": "p", "text": _WS.sub(" ", child.tail).strip(), "class": ""})
+            if child.tail and child.tail.strip(SPACE):
+                out.append({"t": "p", "text": _WS.sub(" ", child.tail).strip(SPACE),
+                            "class": ""})
 
     def element(self, el, out: list[Block]) -> None:
         if not isinstance(el.tag, str):
