@@ -92,17 +92,19 @@ def svg_markup(svg, defs: dict[str, Any]) -> str:
     return text
 
 
-def png_svg(src: str) -> str:
-    """A PNG data URI wrapped in an SVG of the image's pixel size (a point a pixel), so the
+def png_svg(src: str) -> tuple[str, float, float]:
+    """A PNG data URI wrapped in an SVG, with its size in points (a pixel at 96 dpi), so the
     template takes every chart as SVG and no image file is written."""
     import base64
     import struct
 
     head = base64.b64decode(src.split(",", 1)[1][:32] + "==")
-    width, height = struct.unpack(">II", head[16:24])
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'width="{width}pt" height="{height}pt" viewBox="0 0 {width} {height}">'
-            f'<image width="{width}" height="{height}" xlink:href="{src}"/></svg>')
+    px_w, px_h = struct.unpack(">II", head[16:24])
+    width, height = px_w * 0.75, px_h * 0.75
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+           f'width="{width}pt" height="{height}pt" viewBox="0 0 {px_w} {px_h}">'
+           f'<image width="{px_w}" height="{px_h}" xlink:href="{src}"/></svg>')
+    return svg, width, height
 
 
 def _points(value: str | None) -> float | None:
@@ -195,12 +197,14 @@ class _Walker:
         caption = el.find("figcaption") if el.tag == "figure" else None
         block: Block = {"t": "figure", "caption": text_of(caption) if caption is not None else ""}
         if svg is not None:
-            block.update(svg=svg_markup(svg, self.defs), width=_points(svg.get("width")))
+            block.update(svg=svg_markup(svg, self.defs), width=_points(svg.get("width")),
+                         height=_points(svg.get("height")))
             return block
         img = el.find(".//img")
         src = img.get("src", "") if img is not None else ""
         if src.startswith("data:image/png;base64,"):
-            block.update(svg=png_svg(src), width=_points(img.get("width")))
+            svg_text, width, height = png_svg(src)
+            block.update(svg=svg_text, width=width, height=height)
             return block
         if block["caption"]:
             return {"t": "p", "text": block["caption"], "class": "caption"}
@@ -247,10 +251,8 @@ def column_widths(table: dict, width_em: float, padding_em: float = 0.6,
                 lo[x], hi[x] = max(lo[x], least), max(hi[x], natural)
             x += c["colspan"]
     total_lo, total_hi = sum(lo), sum(hi)
-    if total_hi <= width_em:  # everything fits on one line: the extra to the text columns
-        grow = [h if not _numeric(table, x) else 0.0 for x, h in enumerate(hi)]
-        extra = (width_em - total_hi) / (sum(grow) or 1.0)
-        widths = [h + g * extra for h, g in zip(hi, grow, strict=True)]
+    if total_hi <= width_em:  # everything fits on one line: widened in proportion
+        widths = hi
     elif total_lo >= width_em:
         widths = lo
     else:
@@ -258,11 +260,6 @@ def column_widths(table: dict, width_em: float, padding_em: float = 0.6,
         widths = [a + (b - a) * share for a, b in zip(lo, hi, strict=True)]
     total = sum(widths)
     return [round(w / total, 4) for w in widths]
-
-
-def _numeric(table: dict, x: int) -> bool:
-    cells = [r["cells"][x] for r in table["body"] if x < len(r["cells"])]
-    return bool(cells) and all(c["num"] or c["nw"] for c in cells)
 
 
 def _part(el, cls: str) -> str:
