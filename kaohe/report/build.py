@@ -244,8 +244,8 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
         if printing is not None:
             resources["print"] = _print_spec(page, printing, names.get(unit, ""))
         key = keys.page_key(notebook_sha[page.notebook], page.parameters, resources, digest)
-        if not force and state["pages"].get(rel) == key and (out / rel).exists() \
-                and (not pdf or (out / pdf_path(rel)).exists()):
+        if not force and state["pages"].get(rel) == key and os.path.exists(f"{out}/{rel}") \
+                and (not pdf or os.path.exists(f"{out}/{pdf_path(rel)}")):
             result.kept += 1
             continue
         tasks.append(PageTask(str(nb_dir / page.notebook), page.parameters, page.title,
