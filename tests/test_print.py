@@ -3,7 +3,9 @@ the rubric as its attachment, publication details with 〔待填〕 where missin
 
 from __future__ import annotations
 
+import html
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -208,3 +210,119 @@ def test_validate_names_missing_publication_details(tmp_path, capsys):
                str(ROOT / "data" / SCHEME / YEAR)])
     said = capsys.readouterr().out
     assert rc == 0 and "提醒" in said and "发文机关标志" in said and "成文日期" in said
+
+
+def _page(body: str, kind: str = "unit") -> str:
+    return (f"<!DOCTYPE html><html><body class='report {kind}'><main class='doc'>{body}"
+            "</main></body></html>")
+
+
+def _text(pdf: bytes) -> list[str]:
+    return [re.sub(r"[\s\u3000]", "", p.extract_text()) for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_user_text_is_printed_literally():
+    """Text from data and params reaches Typst as JSON strings, never as markup."""
+    from kaohe.report.pdf import PdfRenderer, fonts_resource
+
+    nasty = ["#set-page(width:1cm)", "$x^2$", "*粗*", "[链接]", "a\\b", "@ref", "<lab>",
+             "_下划_", "`代码`", "//注释", "= 标题", "#{1+1}"]
+    esc = [html.escape(s) for s in nasty]  # as the pages carry them
+    rows = "".join(f"<tr><td class='nw'>单位{s}</td><td class='num'>9{i}.00</td></tr>"
+                   for i, s in enumerate(esc))
+    page = _page(f"<h1 class='title'>考核{esc[0]}</h1><h2>一、{esc[1]}</h2>"
+                 f"<p>说明{''.join(esc)}</p><table class='grid'><caption>表1　{esc[2]}"
+                 f"</caption><thead><tr><th>单位</th><th class='num'>总分</th></tr></thead>"
+                 f"<tbody>{rows}</tbody></table>")
+    pub = {**printed(None), "number": "示发〔2024〕#1号", "cc": "$抄送*[单位]"}
+    fonts = fonts_resource(None)
+    for spec in ({"header": "凤城街道#[*]", "fonts": fonts}, {"publication": pub, "fonts": fonts}):
+        pdf = PdfRenderer().render(page, {"print": spec})
+        flat = "".join(_text(pdf))
+        for s in nasty:
+            assert f"单位{s}".replace(" ", "") in flat, s
+        assert "说明" + "".join(nasty).replace(" ", "") in flat
+        assert PdfReader(io.BytesIO(pdf)).pages[0].mediabox.width == pytest.approx(A4[0], abs=0.5)
+    assert "示发〔2024〕#1号" in flat and "$抄送*[单位]" in flat
+
+
+def test_long_table_repeats_its_header_under_a_continued_caption():
+    from kaohe.report.pdf import PdfRenderer, fonts_resource
+
+    rows = "".join(f"<tr><td class='num'>{i}</td><td class='nw'>第{i}单位</td>"
+                   f"<td>情况说明{i}</td></tr>" for i in range(1, 121))
+    page = _page("<h1 class='title'>续表检验</h1><table class='grid'><caption>表7　全部单位"
+                 "</caption><thead><tr><th class='num'>序号</th><th class='nw'>单位名称</th>"
+                 f"<th>说明</th></tr></thead><tbody>{rows}</tbody></table>")
+    pdf = PdfRenderer().render(page, {"print": {"header": "检验", "fonts": fonts_resource(None)}})
+    pages = _text(pdf)
+    assert len(pages) >= 3
+    assert "表7全部单位" in pages[0] and "续表7" not in pages[0]
+    for text in pages[1:]:
+        assert "续表7" in text and "单位名称" in text  # caption continued, header repeated
+    flat = "".join(pages)
+    assert all(f"第{i}单位" in flat for i in range(1, 121))
+    # a row is never split: every row's cells are on one page
+    assert all(any(f"第{i}单位情况说明{i}" in p for p in pages) for i in range(1, 121))
+
+
+def test_same_pdf_bytes_from_fresh_renderers_and_no_dates():
+    from kaohe.report.pdf import PdfRenderer, fonts_resource
+
+    page = _page("<h1 class='title'>同样的输入</h1><p>同样的输出。</p>")
+    res = {"print": {"header": "检验", "fonts": fonts_resource(None)}}
+    first, second = PdfRenderer().render(page, res), PdfRenderer().render(page, res)
+    assert first == second
+    assert b"CreationDate" not in first and b"ModDate" not in first
+
+
+def test_characters_outside_the_bundled_fonts_fall_back_to_the_bundled_collection():
+    from fontTools.ttLib import TTFont
+
+    from kaohe.report.pdf import BUNDLED, FONTS, PdfRenderer, fonts_resource
+
+    rare = "龘垚珺"
+    cmap = TTFont(FONTS / BUNDLED["fangsong"]).getBestCmap()
+    assert not any(ord(c) in cmap for c in rare)  # the test's premise
+    page = _page(f"<h1 class='title'>生僻字</h1><p>单位名称{rare}。</p>")
+    pdf = PdfRenderer().render(page, {"print": {"header": rare, "fonts": fonts_resource(None)}})
+    reader = PdfReader(io.BytesIO(pdf))
+    assert rare in "".join(p.extract_text() for p in reader.pages)
+    names = {str(f.get_object()["/BaseFont"]) for p in reader.pages
+             for f in p["/Resources"]["/Font"].values()}
+    assert any("NotoSansMonoCJK" in n for n in names), names
+
+
+def test_svg_charts_carry_what_they_use_from_other_charts():
+    """Inline SVGs of a page share glyph outlines (charts.share_glyphs) and lose their
+    names' case in the HTML parser: each chart handed to Typst is whole and in SVG case."""
+    from kaohe.report.printtree import page_tree
+
+    one = ('<svg width="100pt" height="50pt" viewBox="0 0 100 50"><defs><path id="g1" '
+           'd="M0 0L10 10"/></defs><clipPath id="c1"><rect width="5" height="5"/></clipPath>'
+           '<use xlink:href="#g1"/></svg>')
+    two = '<svg width="300pt" height="50pt" viewBox="0 0 300 50"><use xlink:href="#g1"/></svg>'
+    tree = page_tree(_page(f"<figure class='chart'>{one}<figcaption>图1　甲</figcaption></figure>"
+                           f"<figure class='chart'>{two}<figcaption>图2　乙</figcaption></figure>"))
+    figs = [b for b in tree["blocks"] if b["t"] == "figure"]
+    assert [f["caption"] for f in figs] == ["图1　甲", "图2　乙"]
+    assert 'id="g1"' in figs[1]["svg"] and "viewBox=" in figs[1]["svg"]
+    assert "<clipPath" in figs[0]["svg"] and figs[1]["width"] == 300
+
+
+def test_column_widths_keep_names_and_numbers_whole():
+    from kaohe.report.printtree import column_widths, text_width
+
+    def cell(text, **kw):
+        return {"text": text, "th": False, "num": False, "nw": False, "colspan": 1,
+                "rowspan": 1, **kw}
+
+    table = {"head": [{"cells": [cell("单位", th=True), cell("总分", th=True),
+                                 cell("原因", th=True)]}],
+             "body": [{"cells": [cell("长寿湖镇人民政府", nw=True), cell("97.86", num=True),
+                                 cell("很长的说明" * 20)]}]}
+    widths = column_widths(table, width_em=40.0)
+    assert sum(widths) == pytest.approx(1.0, abs=1e-3)
+    assert widths[0] * 40 >= text_width("长寿湖镇人民政府")  # the name on one line
+    assert widths[1] * 40 >= text_width("97.86")
+    assert widths[2] > widths[0] > widths[1]  # the long text takes what is left

@@ -234,17 +234,18 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
     chosen = [(u, n) for u, n in state["units"] if wanted is None or u in wanted]
     tasks = []
     names = dict(chosen)
+    printing = _printing(loaded.rubric, path) if pdf else None
     for page in pages(sy, path, data_dir, chosen):
         rel = str(page.path)
         b.planned.add(rel)
         unit = page.parameters.get("unit_id")
         digest = state["bulletin"] if unit is None else state["digests"][unit]
         resources = {**page.resources(), "style_sha256": STYLE_SHA256}  # CSS is inlined
-        if pdf:
-            resources["print"] = _print_spec(page, loaded.rubric, path, names.get(unit, ""))
+        if printing is not None:
+            resources["print"] = _print_spec(page, printing, names.get(unit, ""))
         key = keys.page_key(notebook_sha[page.notebook], page.parameters, resources, digest)
-        if not force and state["pages"].get(rel) == key and (out / rel).exists() \
-                and (not pdf or (out / pdf_path(rel)).exists()):
+        if not force and state["pages"].get(rel) == key and os.path.exists(f"{out}/{rel}") \
+                and (not pdf or os.path.exists(f"{out}/{pdf_path(rel)}")):
             result.kept += 1
             continue
         tasks.append(PageTask(str(nb_dir / page.notebook), page.parameters, page.title,
@@ -256,17 +257,23 @@ def _plan(path: Path, out: Path, nb_dir: Path, notebook_sha: dict[str, str],
     return b, tasks
 
 
-def _print_spec(page: Page, rubric: Rubric, params: Path, unit_name: str) -> dict:
-    """What the page's PDF needs beyond its HTML (part of its build key): the bulletin's
-    publication details as printed, a unit report's running header, the font files."""
+def _printing(rubric: Rubric, params: Path) -> dict:
+    """What every PDF of a scheme-year shares: the font files (with digests of an office's
+    own) and the publication details as printed; worked out once, not per page."""
     from ..publication import office_fonts, printed
     from .pdf import fonts_resource
 
-    fonts = fonts_resource(office_fonts(rubric.publication, params.parent))
+    return {"fonts": fonts_resource(office_fonts(rubric.publication, params.parent)),
+            "publication": printed(rubric.publication)}
+
+
+def _print_spec(page: Page, printing: dict, unit_name: str) -> dict:
+    """What the page's PDF needs beyond its HTML (part of its build key): the bulletin's
+    publication details as printed, a unit report's running header, the font files."""
     if page.kind == "bulletin":
-        return {"publication": printed(rubric.publication), "fonts": fonts}
+        return {"publication": printing["publication"], "fonts": printing["fonts"]}
     return {"header": f"{unit_name}　考核结果反馈" if unit_name else page.title,
-            "fonts": fonts}
+            "fonts": printing["fonts"]}
 
 
 def _index_part(data: ReportData) -> ReportData:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +33,7 @@ from ..errors import KaoheError, Problem, display_path
 
 PACKAGE = Path(__file__).resolve().parents[1]  # kaohe/
 # Files of the package that make reports (bytecode caches are not).
-_CODE_SUFFIXES = {".py", ".j2", ".css", ".tpl", ".json", ".html", ".otf"}
+_CODE_SUFFIXES = {".py", ".j2", ".css", ".tpl", ".json", ".html", ".otf", ".typ"}
 
 
 def _file_digest(path: Path) -> str:
@@ -48,10 +49,30 @@ def code_fingerprint() -> str:
         if path.is_file() and path.suffix in _CODE_SUFFIXES and "__pycache__" not in path.parts:
             h.update(path.relative_to(PACKAGE).as_posix().encode())
             h.update(_file_digest(path).encode())
-    dists = sorted({(d.metadata["Name"] or "").lower(): d.version
-                    for d in metadata.distributions()}.items())
-    h.update(json.dumps(dists).encode())
+    h.update(json.dumps(installed()).encode())
     return h.hexdigest()
+
+
+def installed() -> list[tuple[str, str]]:
+    """(name, version) of every installed distribution, the first on ``sys.path`` winning as
+    in imports. Read from the names of the ``name-version.dist-info`` folders: parsing every
+    distribution's METADATA took a no-change rebuild 0.4 s; other kinds of metadata (egg-info)
+    are read."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        base = Path(entry or ".")
+        if not base.is_dir():
+            continue
+        for info in sorted(base.iterdir()):
+            if info.suffix == ".dist-info" and "-" in info.stem:
+                name, _, version = info.stem.rpartition("-")
+            elif info.suffix == ".egg-info":
+                dist = metadata.Distribution.at(info)
+                name, version = dist.metadata["Name"] or info.stem, dist.version
+            else:
+                continue
+            found.setdefault(name.lower().replace("_", "-").replace(".", "-"), version)
+    return sorted(found.items())
 
 
 def notebook_digest(path: Path) -> str:

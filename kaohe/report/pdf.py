@@ -1,32 +1,37 @@
-"""PDF documents from the rendered report pages (WeasyPrint, paged-media CSS).
+"""PDF documents from the rendered report pages, typeset by Typst.
 
-The PDF is made from the very HTML a page becomes, with ``print/gongwen.css`` on top: the
-bulletin is recomposed as a GB/T 9704 公文 (版头 with the issuing mark, the bulletin's own
-发文字号 and the red rule; 主送; the body; 附件说明; 落款 and 成文日期; the result tables as
-附件1; 版记 with 抄送 and 印发 lines), a unit report gets the unit's name as a running
-header. The hooks into the page are few on purpose (``main.doc``, ``h1.title``, an
-``h2`` whose text holds 考核结果), so the pages' content can change without this module.
+A page's HTML is read into a tree of print blocks (``kaohe.report.printtree``) and laid out
+by one static template, ``print/gongwen.typ``, which gets the tree as JSON: the bulletin is
+composed as a GB/T 9704 公文 (版头 with the issuing mark, the bulletin's own 发文字号 and
+the red rule; 主送; the body; 附件说明; 落款 and 成文日期; the result tables as 附件1; 版记
+with 抄送 and 印发 lines), a unit report gets the unit's name as a running header. The
+hooks into the page are few on purpose (``main``, the ``h1``, an ``h2`` whose text holds
+考核结果), so the pages' content can change without this module.
 
-WeasyPrint was chosen by measurement (docs/print.md): pure Python from PyPI on the
-system's Pango, fonts embedded as subsets, text selectable, bookmarks from the headings,
-and no browser or network at run time.
+Typst (PyPI ``typst``, a compiled typesetting engine) was chosen by measurement
+(docs/print.md): a unit report's PDF costs a fraction of what its HTML page costs, fonts are
+embedded as subsets, text is selectable, headings become bookmarks, and nothing outside the
+wheel is needed at run time. Only the bundled fonts (or the office's own) are used, never
+the machine's.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
-import io
+import json
+import os
+import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from lxml import html as lhtml
+from .printtree import column_widths, page_tree
 
-FONTS = Path(__file__).resolve().parent / "fonts"
-PRINT_CSS = Path(__file__).resolve().parent / "print" / "gongwen.css"
-STATIC = Path(__file__).resolve().parent / "static"
+HERE = Path(__file__).resolve().parent
+FONTS = HERE / "fonts"
+TEMPLATE = HERE / "print" / "gongwen.typ"
 
-# Family → bundled file. 仿宋 and 楷体 have no open simplified-Chinese face we can ship, so
+# Role → bundled file. 仿宋 and 楷体 have no open simplified-Chinese face we can ship, so
 # the closest open faces stand in (docs/print.md says so): Noto Serif (a 宋体) for 仿宋 and
 # 楷体, Noto Serif Bold for 小标宋, Noto Sans (a 黑体) for 黑体.
 BUNDLED = {
@@ -36,9 +41,15 @@ BUNDLED = {
     "kaiti": "NotoSerifSC-Regular.otf",
     "song": "NotoSerifSC-Regular.otf",
 }
-FAMILY = {"fangsong": "Kaohe Fangsong", "xiaobiaosong": "Kaohe Xiaobiaosong",
-          "heiti": "Kaohe Hei", "kaiti": "Kaohe Kai", "song": "Kaohe Song"}
+# The face of the full Noto Sans CJK collection that stands in for characters the bundled
+# subsets lack: the monospaced SC face has the same CJK glyphs as Noto Sans CJK SC and,
+# unlike it, a family name no bundled file has.
+FALLBACK_FAMILY = "Noto Sans Mono CJK SC"
 TEXT_WIDTH_PT = 156 / 25.4 * 72  # GB/T 9704 text block width
+# Table text (pt): a bulletin's body tables, its 附件 (the full results, many columns), and
+# the denser unit and internal reports. Column widths are worked out here, from these sizes.
+TABLE_PT = {"bulletin": 10.5, "annex": 9.0, "report": 9.5}
+CELL_PADDING_PT = 2 * 1.2 / 25.4 * 72  # the template's cell inset, left plus right
 MARK_MAX_PT = 42.0  # ours: the issuing mark's size when it is short
 
 
@@ -71,177 +82,114 @@ def fonts_resource(office: dict[str, str] | None) -> dict[str, list[str]]:
     return out
 
 
-def print_css(files: dict[str, str]) -> str:
-    """The paged-media stylesheet with its @font-face rules. Roles that share a file share
-    one family, so each file is embedded once."""
-    css = PRINT_CSS.read_text(encoding="utf-8")
-    families: dict[str, str] = {}
-    rules = []
-    for role, path in files.items():
-        uri = Path(path).resolve().as_uri()
-        if uri not in families:
-            families[uri] = f"Kaohe F{len(families)}"
-            rules.append(f'@font-face {{ font-family: "{families[uri]}"; src: url("{uri}"); }}')
-        css = css.replace(f'"{FAMILY[role]}"', f'"{families[uri]}"')
-    rules.append(f'@font-face {{ font-family: "Kaohe Fallback"; '
-                 f'src: url("{fallback_font().as_uri()}"); }}')
-    return "\n".join(rules) + "\n" + css
-
-
 def mark_size(text: str) -> float:
     """The issuing mark in one line across the text block (GB/T 9704 7.2.2: its size is the
     office's choice, smaller than the title's is not required)."""
     return round(min(MARK_MAX_PT, TEXT_WIDTH_PT / max(len(text), 1) * 0.98), 2)
 
 
-def _el(tag: str, text: str = "", cls: str = ""):
-    e = lhtml.Element(tag)
-    if cls:
-        e.set("class", cls)
-    e.text = text
-    return e
-
-
-def compose_bulletin(doc, pub: dict) -> None:
-    """Turn the bulletin page into a 公文 in place. ``pub``: the publication details as
-    printed (missing ones already 〔待填〕), see ``kaohe.publication.Publication.text``."""
-    main = doc.find(".//main")
-    if main is None:
-        return
-    title = main.find(".//h1")
-    head = _el("div", cls="gw-head")
-    mark = _el("div", pub["issuer_mark"], "gw-mark")
-    mark.set("style", f"font-size: {mark_size(pub['issuer_mark'])}pt")
-    head.append(mark)
-    head.append(_el("p", pub["number"], "gw-number"))
-    head.append(_el("div", cls="gw-rule"))
-    to = _el("p", pub["addressees"] + "：", "gw-to")
-    if title is not None:
-        title.addnext(to)
-        title.addprevious(head)
-    else:
-        main.insert(0, head)
-        head.addnext(to)
-    attachments = pub["attachments"]
-    annex = _results_annex(main, attachments[0])
-    # 附件说明 (only when something is attached), 落款 and 成文日期.
-    tail = []
-    if annex is not None:
-        notes = _el("div", cls="gw-attachments")
-        for i, name in enumerate(attachments, 1):
-            label = f"附件：{i}．{name}" if i == 1 else f"{i}．{name}"
-            p = _el("p", label if len(attachments) > 1 else f"附件：{name}")
-            if i == 1:
-                p.set("class", "gw-first")
-            notes.append(p)
-        tail.append(notes)
-    sign = _el("p", cls="gw-sign")
-    span = _el("span")
-    span.text = pub["signatory"]
-    span.append(_el("br"))
-    span[-1].tail = pub["date"]
-    sign.append(span)
-    tail.append(sign)
-    provenance = main.find(".//*[@class='provenance']")
-    for t in tail:
-        if provenance is not None:
-            provenance.addprevious(t)
-        else:
-            main.append(t)
-    if annex is not None:
-        main.append(annex)
-    record = _el("div", cls="gw-record")
-    record.append(_el("p", f"抄送：{pub['cc']}。", "gw-cc"))
-    printed = _el("p", cls="gw-printed")
-    printed.append(_el("span", pub["printer"]))
-    printed.append(_el("span", f"{pub['print_date']}印发"))
-    record.append(printed)
-    main.append(record)
-
-
-def _results_annex(main, title: str):
-    """Move the tables of the results section (the ``h2`` holding 考核结果) into 附件1;
-    the body keeps its text and points to the attachment."""
-    heads = main.findall(".//h2")
-    start = next((h for h in heads if "考核结果" in h.text_content()), None)
+def compose_bulletin(tree: dict[str, Any], pub: dict) -> None:
+    """Make the bulletin's tree a 公文: the publication details as printed (missing ones
+    already 〔待填〕, see ``kaohe.publication.printed``), the results section's tables moved
+    into 附件1 (the body keeps its text and points to the attachment)."""
+    tree["publication"] = {**pub, "mark_size": mark_size(pub["issuer_mark"])}
+    tree["annex"] = []
+    blocks = tree["blocks"]
+    start = next((i for i, b in enumerate(blocks)
+                  if b["t"] == "h" and b["level"] == 2 and "考核结果" in b["text"]), None)
     if start is None:
-        return None
-    moved = []
-    node = start.getnext()
-    while node is not None and node.tag != "h2":
-        nxt = node.getnext()
-        if node.tag in ("table", "h3") or node.find(".//table") is not None:
-            moved.append(node)
-        node = nxt
-    if not any(n.tag == "table" or n.find(".//table") is not None for n in moved):
-        return None
-    annex = _el("section", cls="gw-annex")
-    annex.append(_el("p", "附件1", "gw-annex-label"))
-    annex.append(_el("p", title, "gw-annex-title"))
-    note = _el("p", "各单位考核结果见附件1。", "gw-results-note")
-    moved[0].addprevious(note)
-    for n in moved:
-        annex.append(n)  # lxml moves the element
-    return annex
-
-
-def compose_unit(doc, header: str) -> None:
-    """A running header with the unit's name on every page of its report."""
-    body = doc.find(".//body")
-    if body is None:
         return
-    h = _el("div", header, "unit-header")
-    body.insert(0, h)
+    end = next((i for i in range(start + 1, len(blocks))
+                if blocks[i]["t"] == "h" and blocks[i]["level"] <= 2), len(blocks))
+    moved = [i for i in range(start + 1, end)
+             if _has_table(blocks[i]) or (blocks[i]["t"] == "h" and blocks[i]["level"] == 3)]
+    if not any(_has_table(blocks[i]) for i in moved):
+        return
+    tree["annex"] = [blocks[i] for i in moved]
+    note = {"t": "p", "text": "各单位考核结果见附件1。", "class": ""}
+    kept = [b for i, b in enumerate(blocks) if i not in set(moved) or i == moved[0]]
+    tree["blocks"] = [note if b is blocks[moved[0]] else b for b in kept]
+    for b in _tables(tree["annex"]):
+        b["annex"] = True
+
+
+def _has_table(block: dict) -> bool:
+    return any(True for _ in _tables([block]))
+
+
+def _tables(blocks: list[dict]):
+    for b in blocks:
+        if b["t"] == "table":
+            yield b
+        elif b["t"] == "group":
+            yield from _tables(b["blocks"])
 
 
 class PdfRenderer:
-    """One per worker: WeasyPrint's font configuration and the stylesheets are built once."""
+    """The PDF exporter, one per worker process: a Typst compiler per set of font files,
+    kept, so the fonts are read and the template is parsed once."""
 
-    def __init__(self, office_fonts: dict[str, str] | None = None) -> None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
+    def __init__(self) -> None:
+        self._compilers: dict[tuple, tuple[Any, dict]] = {}
+        self._links = tempfile.TemporaryDirectory(prefix="kaohe-fonts-")
 
-        self.fonts = FontConfiguration()
-        self.office = office_fonts
-        self.screen = CSS(filename=str(STATIC / "kaohe.css"), font_config=self.fonts)
-        self._font_css: dict[str, object] = {}
+    def _compiler(self, files: dict[str, str]) -> tuple[Any, dict]:
+        """The compiler for these font files and each role's face in it."""
+        key = tuple(sorted(files.items()))
+        if key not in self._compilers:
+            import typst
 
-    def _fonts_css(self, files: dict[str, str]):
-        key = repr(sorted(files.items()))
-        if key not in self._font_css:
-            from weasyprint import CSS
+            # Typst reads fonts from folders: an office's own files are linked into one
+            own = Path(self._links.name) / str(len(self._compilers))
+            own.mkdir()
+            for role, path in files.items():
+                if Path(path).parent != FONTS:
+                    link = own / f"{role}{Path(path).suffix.lower()}"
+                    if not link.exists():
+                        os.symlink(Path(path).resolve(), link)
+            book = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
+                               font_paths=[str(own), str(FONTS), str(fallback_font().parent)])
+            infos = {(str(Path(f.path).resolve()), f.index): f for f in book.fonts()
+                     if f.path}
+            faces: dict[str, Any] = {"fallback": {"family": FALLBACK_FAMILY, "weight": 400}}
+            for role, path in files.items():
+                info = infos.get((str(Path(path).resolve()), 0))
+                faces[role] = ({"family": info.family, "weight": info.weight} if info else
+                               {"family": FALLBACK_FAMILY, "weight": 400})
+            compiler = typst.Compiler(input=str(TEMPLATE), root=str(TEMPLATE.parent),
+                                      font_paths=book, ignore_system_fonts=True)
+            self._compilers[key] = (compiler, faces)
+        return self._compilers[key]
 
-            self._font_css[key] = CSS(string=print_css(files), font_config=self.fonts)
-        return self._font_css[key]
+    def tree(self, page_html: str, spec: dict) -> dict[str, Any]:
+        """The print tree of a page: ``spec`` (``resources["print"]``) says what kind of
+        document it is."""
+        tree = page_tree(page_html)
+        if spec.get("publication") is not None:
+            tree["kind"] = "bulletin"
+            compose_bulletin(tree, spec["publication"])
+        elif spec.get("header"):
+            tree["header"] = spec["header"]
+        tree.setdefault("annex", [])
+        for i, table in enumerate(_tables([*tree["blocks"], *tree["annex"]])):
+            kind = ("annex" if table.get("annex") else "bulletin"
+                    if tree["kind"] == "bulletin" else "report")
+            size = TABLE_PT[kind]
+            table.update(id=i, size=size, widths=column_widths(
+                table, TEXT_WIDTH_PT / size, CELL_PADDING_PT / size))
+        return tree
 
     def render(self, page_html: str, resources: dict) -> bytes:
         """The PDF of a rendered page; ``resources["print"]`` says what kind of document."""
-        from weasyprint import HTML
-
         spec = resources.get("print") or {}
-        doc = lhtml.document_fromstring(page_html)
-        # kaohe.css comes from the package instead, below the print stylesheet: a page's own
-        # copy (linked, or inlined in <head>) would be an author style and outrank it
-        for el in [*doc.findall(".//link[@rel='stylesheet']"), *doc.findall(".//head/style")]:
-            el.getparent().remove(el)
-        if spec.get("publication") is not None:
-            compose_bulletin(doc, spec["publication"])
-        elif spec.get("header"):
-            compose_unit(doc, spec["header"])
-        text = lhtml.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
+        tree = self.tree(page_html, spec)
         files = {role: v[0] for role, v in (spec.get("fonts") or {}).items()} or font_files()
-        document = HTML(string=text, base_url=str(STATIC)).render(
-            stylesheets=[self.screen, self._fonts_css(files)], font_config=self.fonts)
-        out = io.BytesIO()
-        document.write_pdf(out, identifier=hashlib.sha256(text.encode()).hexdigest()[:32].encode(),
-                           pdf_tags=False)
-        return out.getvalue()
+        compiler, faces = self._compiler(files)
+        tree["fonts"] = faces
+        doc = json.dumps(tree, ensure_ascii=False, separators=(",", ":"))
+        return compiler.compile(format="pdf", sys_inputs={"doc": doc})
 
 
 @cache
 def renderer() -> PdfRenderer:
     return PdfRenderer()
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)

@@ -43,8 +43,16 @@ def pdf_path(page: str | PurePosixPath) -> PurePosixPath:
 
 
 def relative(from_page: PurePosixPath, target: PurePosixPath) -> str:
-    """The relative URL from one page of the tree to another file of it."""
-    return posixpath.relpath(str(target), str(from_page.parent) or ".")
+    """The relative URL from one page of the tree to another file of it. Both are paths in
+    the tree (relative, no ``..``), so this is path arithmetic: ``posixpath.relpath`` made
+    the absolute paths of the working directory for every link, 0.2 s of a no-change
+    rebuild of every scheme-year."""
+    src, dst = from_page.parent.parts, PurePosixPath(target).parts
+    common = 0
+    while common < min(len(src), len(dst)) and src[common] == dst[common]:
+        common += 1
+    return posixpath.join(*[".."] * (len(src) - common), *dst[common:]) if \
+        len(src) > common or len(dst) > common else "."
 
 
 @dataclass(frozen=True)
