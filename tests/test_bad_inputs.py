@@ -987,3 +987,12 @@ def test_b87_a_column_with_data_but_no_header(ws, capsys):
     (p,) = score_refused(ws, capsys, "observations.csv", "\n".join(lines) + "\n")
     assert (p["row"], p["column"]) == ("5", "")
     assert p["message"] == "第7列没有表头，但有数据“补充说明”：请补上表头或删除该列"
+
+
+def test_b88_a_lone_carriage_return_in_a_row_longer_than_the_header(ws, capsys):
+    """Found by the hypothesis test (CI's derandomised run): the csv module's error was
+    not caught on the path that looks for the longer row."""
+    text = ",".join(OBS_HEADER) + "\n,,,,,,\r0\n"
+    (p,) = score_refused(ws, capsys, "observations.csv", text)
+    assert (p["row"], p["column"]) == ("2", "")
+    assert p["message"] == "单元格中有单独的回车符（CR）：请在 Excel 中另存为 CSV 后再试"

@@ -212,3 +212,4 @@ def test_the_csv_model_is_a_spreadsheet():
 @pytest.mark.parametrize("value", [".nan", ".inf"])
 def test_the_yaml_model_sees_nan(value):
     assert _hidden(f"a: {value}\n")
+

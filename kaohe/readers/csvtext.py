@@ -315,11 +315,14 @@ def extra_fields(text: str, shown: str) -> Problem:
     """The first row with more cells than the header: pandas would silently make the first
     column an index (every cell shifted one column) when it is the first data row."""
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, [])
-    line = reader.line_num + 1
-    for record in reader:
-        if len(record) > len(header):
-            return Problem(shown, str(line), "", f"该行有 {len(record)} 列，表头只有 {len(header)} 列："
-                           "单元格中的英文逗号须在整个单元格两侧加英文双引号，或改用中文逗号“，”")
+    try:
+        header = next(reader, [])
         line = reader.line_num + 1
+        for record in reader:
+            if len(record) > len(header):
+                return Problem(shown, str(line), "", f"该行有 {len(record)} 列，表头只有 {len(header)} 列："
+                               "单元格中的英文逗号须在整个单元格两侧加英文双引号，或改用中文逗号“，”")
+            line = reader.line_num + 1
+    except csv.Error as exc:  # e.g. a lone carriage return before the longer row is reached
+        return Problem(shown, str(reader.line_num), "", parser_problem(exc, shown).message)
     return Problem(shown, "2", "", "有的行比表头多出列：请检查单元格中的英文逗号")
