@@ -326,3 +326,25 @@ def test_column_widths_keep_names_and_numbers_whole():
     assert widths[0] * 40 >= text_width("长寿湖镇人民政府")  # the name on one line
     assert widths[1] * 40 >= text_width("97.86")
     assert widths[2] > widths[0] > widths[1]  # the long text takes what is left
+
+
+def test_only_the_results_section_moves_into_the_annex():
+    """"三、连续年度考核结果运用" holds the words 考核结果 too: only "六、考核结果"'s tables
+    (sichuan's bulletin has both) become 附件1."""
+    from kaohe.report.pdf import compose_bulletin
+
+    def table(caption: str) -> dict:
+        return {"t": "table", "caption": caption, "head": [], "body": [], "class": ""}
+
+    blocks = [{"t": "h", "level": 2, "text": "三、连续年度考核结果运用"}, table("表1　连续先进"),
+              {"t": "h", "level": 2, "text": "六、考核结果"},
+              {"t": "p", "text": "总分按2位小数舍入。", "class": ""},
+              {"t": "h", "level": 3, "text": "市（州）（21个）"}, table("表5　市（州）考核结果"),
+              {"t": "h", "level": 2, "text": "七、分项得分率"}]
+    tree = {"blocks": blocks}
+    compose_bulletin(tree, printed(Publication(issuer_mark="某县委文件")))
+    assert [b.get("caption", b.get("text")) for b in tree["annex"]] == \
+        ["市（州）（21个）", "表5　市（州）考核结果"]
+    assert [b.get("caption", b.get("text")) for b in tree["blocks"]] == \
+        ["三、连续年度考核结果运用", "表1　连续先进", "六、考核结果", "总分按2位小数舍入。",
+         "各单位考核结果见附件1。", "七、分项得分率"]

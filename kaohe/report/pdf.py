@@ -51,6 +51,7 @@ TEXT_WIDTH_PT = 156 / 25.4 * 72  # GB/T 9704 text block width
 TABLE_PT = {"bulletin": 10.5, "annex": 9.0, "report": 9.5}
 CELL_PADDING_PT = 2 * 1.2 / 25.4 * 72  # the template's cell inset, left plus right
 MARK_MAX_PT = 42.0  # ours: the issuing mark's size when it is short
+RESULTS = "考核结果"  # the bulletin section whose tables become 附件1
 
 
 def fallback_font() -> Path:
@@ -96,7 +97,8 @@ def compose_bulletin(tree: dict[str, Any], pub: dict) -> None:
     tree["annex"] = []
     blocks = tree["blocks"]
     start = next((i for i, b in enumerate(blocks)
-                  if b["t"] == "h" and b["level"] == 2 and "考核结果" in b["text"]), None)
+                  if b["t"] == "h" and b["level"] == 2 and _title(b["text"]) == RESULTS),
+                 None)
     if start is None:
         return
     end = next((i for i in range(start + 1, len(blocks))
@@ -111,6 +113,12 @@ def compose_bulletin(tree: dict[str, Any], pub: dict) -> None:
     tree["blocks"] = [note if b is blocks[moved[0]] else b for b in kept]
     for b in _tables(tree["annex"]):
         b["annex"] = True
+
+
+def _title(heading: str) -> str:
+    """A section heading without its number: "六、考核结果" → "考核结果" (other sections'
+    titles can hold the words too, e.g. "三、连续年度考核结果运用")."""
+    return heading.split("、", 1)[-1].strip()
 
 
 def _has_table(block: dict) -> bool:
