@@ -68,8 +68,10 @@ def test_bulletin_pdf(out, totals):
         assert f"{u['total']:.2f}" in flat, (u["name"], u["total"])
     rubric = load_rubric(ROOT / "params" / SCHEME / f"{YEAR}.yaml").rubric
     pub = rubric.publication
-    for detail in (pub.number, pub.addressees, pub.signatory, "抄送：", "印发", "附件1",
-                   "2024年3月10日"):
+    # one attachment: "附件" without a number (GB/T 9704 7.3.4), on its own page
+    assert len(pub.attachments) == 1 and "附件1" not in flat
+    for detail in (pub.number, pub.addressees, pub.signatory, "抄送：", "印发",
+                   "附件：" + pub.attachments[0], "各单位考核结果见附件。", "2024年3月10日"):
         assert detail.replace(" ", "") in flat, detail
     assert PENDING not in flat  # every detail given in the bundled rubric
     outline = PdfReader(path).outline
@@ -137,6 +139,7 @@ def test_word_bulletin(out, totals):
     assert {f"{v:.2f}" for v in totals["total"]} <= totals_text
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "通报" in text and "抄送：" in text and "印发" in text
+    assert "各单位考核结果见附件。" in text and "附件1" not in text  # the only attachment
 
 
 def test_rubric_attachment(out):
@@ -347,4 +350,4 @@ def test_only_the_results_section_moves_into_the_annex():
         ["市（州）（21个）", "表5　市（州）考核结果"]
     assert [b.get("caption", b.get("text")) for b in tree["blocks"]] == \
         ["三、连续年度考核结果运用", "表1　连续先进", "六、考核结果", "总分按2位小数舍入。",
-         "各单位考核结果见附件1。", "七、分项得分率"]
+         "各单位考核结果见附件。", "七、分项得分率"]

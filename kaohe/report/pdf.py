@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..publication import annex_mark
 from .printtree import column_widths, page_tree
 
 HERE = Path(__file__).resolve().parent
@@ -93,7 +94,8 @@ def compose_bulletin(tree: dict[str, Any], pub: dict) -> None:
     """Make the bulletin's tree a 公文: the publication details as printed (missing ones
     already 〔待填〕, see ``kaohe.publication.printed``), the results section's tables moved
     into 附件1 (the body keeps its text and points to the attachment)."""
-    tree["publication"] = {**pub, "mark_size": mark_size(pub["issuer_mark"])}
+    annex = annex_mark(pub["attachments"])
+    tree["publication"] = {**pub, "mark_size": mark_size(pub["issuer_mark"]), "annex_mark": annex}
     tree["annex"] = []
     blocks = tree["blocks"]
     start = next((i for i, b in enumerate(blocks)
@@ -108,7 +110,7 @@ def compose_bulletin(tree: dict[str, Any], pub: dict) -> None:
     if not any(_has_table(blocks[i]) for i in moved):
         return
     tree["annex"] = [blocks[i] for i in moved]
-    note = {"t": "p", "text": "各单位考核结果见附件1。", "class": ""}
+    note = {"t": "p", "text": f"各单位考核结果见{annex}。", "class": ""}
     kept = [b for i, b in enumerate(blocks) if i not in set(moved) or i == moved[0]]
     tree["blocks"] = [note if b is blocks[moved[0]] else b for b in kept]
     for b in _tables(tree["annex"]):

@@ -24,7 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from ..excel.workbook import ZIP_TIME
-from ..publication import printed
+from ..publication import annex_mark, printed
 from ..rubric import Node, Rubric
 from .data import ReportData
 from .pdf import mark_size
@@ -253,7 +253,7 @@ def bulletin_docx(data: ReportData):
         f"最低{_num(low['total'])}分（{low['name']}），平均{_num(t['total'].mean())}分。",
         style=st["公文正文"])
     doc.add_paragraph("二、考核结果", style=st["一级标题"])
-    doc.add_paragraph("各单位考核结果见附件1。", style=st["公文正文"])
+    doc.add_paragraph(f"各单位考核结果见{annex_mark(pub['attachments'])}。", style=st["公文正文"])
     for flag, title in (("advanced", "先进单位"), ("warning", "警示单位")):
         if flag in t.columns and t[flag].astype(bool).any():
             names = "、".join(t.loc[t[flag].astype(bool)].sort_values("rank")["name"])
@@ -272,9 +272,9 @@ def bulletin_docx(data: ReportData):
     for text in (pub["signatory"], pub["date"]):
         p = doc.add_paragraph(text, style=st["落款"])
         p.paragraph_format.right_indent = Pt(64)
-    # 附件1: the result tables, on new pages.
+    # 附件 (1): the result tables, on new pages.
     doc.add_paragraph(style=st["公文正文"]).add_run().add_break(WD_BREAK.PAGE)
-    doc.add_paragraph("附件1", style=st["附件标识"])
+    doc.add_paragraph(annex_mark(atts), style=st["附件标识"])
     doc.add_paragraph(atts[0], style=st["公文标题"])
     for i, (title, members) in enumerate(result_groups(data), 1):
         doc.add_paragraph(f"表{i}　{title}考核结果", style=st["表格标题"])
