@@ -351,3 +351,18 @@ def test_only_the_results_section_moves_into_the_annex():
     assert [b.get("caption", b.get("text")) for b in tree["blocks"]] == \
         ["三、连续年度考核结果运用", "表1　连续先进", "六、考核结果", "总分按2位小数舍入。",
          "各单位考核结果见附件。", "七、分项得分率"]
+
+
+def test_signature_is_not_alone_and_the_record_ends_an_even_page(out):
+    """GB/T 9704: the 落款 follows the body on its page (here the 分项得分率 chart goes
+    with it), and the 版记 is at the foot of the last page, an even one, with no blank page
+    before it."""
+    reader = PdfReader(out / SCHEME / YEAR / "bulletin.pdf")
+    pages = [re.sub(r"[\s\u3000]", "", p.extract_text()) for p in reader.pages]
+    pub = load_rubric(ROOT / "params" / SCHEME / f"{YEAR}.yaml").rubric.publication
+    signed = next(i for i, t in enumerate(pages) if "2024年3月10日" in t)
+    before = pages[signed].split("附件：")[0]
+    assert "图" in before  # the body's last figure, its caption, on the 落款's page
+    assert len(pages) % 2 == 0 and "抄送：" in pages[-1] and "附件" in pages[-2]
+    assert all(len(t) > 20 for t in pages), "a blank page"
+    assert pub.signatory in pages[signed]
