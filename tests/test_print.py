@@ -366,3 +366,31 @@ def test_signature_is_not_alone_and_the_record_ends_an_even_page(out):
     assert len(pages) % 2 == 0 and "抄送：" in pages[-1] and "附件" in pages[-2]
     assert all(len(t) > 20 for t in pages), "a blank page"
     assert pub.signatory in pages[signed]
+
+
+@pytest.mark.parametrize("rows", [40, 50])
+def test_a_bulletin_ending_with_a_long_table_keeps_rows_with_its_signature(rows):
+    """sichuan's bulletin ends with 与上年度比较 (one row per unit): its last rows go with
+    the 落款 — right under the rows above them (40 rows: one 续表 page), or, when they
+    start a page (50 rows: pages 1–2 hold 53, too many to leave room for the 落款 after row
+    50), under "续表1" and the repeated header."""
+    from kaohe.report.pdf import PdfRenderer, fonts_resource
+
+    body = "".join(f"<tr><td class='nw'>第{i}单位</td><td class='num'>{i}.5</td></tr>"
+                   for i in range(1, rows + 1))
+    page = _page("<h1 class='title'>某县考核结果通报</h1><h2>一、与上年度比较</h2>"
+                 "<div class='table-scroll'><table class='grid'><caption>表1　与上年度比较"
+                 "</caption><thead><tr><th>单位</th><th class='num'>总分</th></tr></thead>"
+                 f"<tbody>{body}</tbody></table></div>", kind="bulletin")
+    pub = printed(Publication(issuer_mark="某县委文件", signatory="某县委改革办", date="2024-03-10"))
+    pdf = PdfRenderer().render(page, {"print": {"publication": pub, "fonts": fonts_resource(None)}})
+    pages = _text(pdf)
+    signed = next(i for i, t in enumerate(pages) if "2024年3月10日" in t)
+    flat = "".join(pages)
+    assert all(flat.count(f"第{i}单位{i}.5") == 1 for i in range(1, rows + 1))
+    kept = "".join(f"第{i}单位{i}.5" for i in range(rows - 2, rows + 1))
+    assert kept + "某县委改革办2024年3月10日" in pages[signed]
+    assert pages[signed].count("续表1单位总分") == 1  # the header once, never twice
+    first_row = 15 if rows == 40 else 48
+    assert pages[signed].startswith(f"续表1单位总分第{first_row}单位")
+    assert len(pages) % 2 == 0 and "抄送：" in pages[-1]
