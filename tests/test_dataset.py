@@ -8,6 +8,8 @@ checks what kaohe says about it.
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -410,3 +412,21 @@ def test_dataset_yaml(data):
     (data / "dataset.yaml").write_text("sample: [true\n", encoding="utf-8")
     problems = refused(load_dataset, data)
     assert problems[0].file == str(data / "dataset.yaml") and "YAML" in problems[0].message
+
+
+def test_loading_does_not_import_dask_dataframe():
+    """pandera's schemas are built without importing dask.dataframe (0.35–0.55 s per
+    process, kaohe.schemas._pandera_without_dask), and dask stays importable afterwards
+    (the Dask executor needs it). In a process of its own: pytest may have imported dask."""
+    script = (
+        "import sys\n"
+        "from kaohe.pipeline import load\n"
+        f"load({str(PARAMS)!r})\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'dask'], 'dask imported'\n"
+        "import dask.dataframe\n"
+        "import distributed\n"
+        "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
