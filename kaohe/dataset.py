@@ -31,6 +31,27 @@ from .rules import rows
 from .schemas import TABLES, Table, check_frame, columns_of
 
 TRUE = {"1", "true", "yes", "y", "是", "t"}
+# text columns whose reader codes a load keeps (``Dataset.factorize``): the cross-checks and
+# the engine look every row's unit and indicator up (millions of rows, thousands of values)
+CODED = ("unit_id", "indicator_id")
+
+
+@dataclass(frozen=True)
+class Coded:
+    """A text column as the reader encoded it: ``codes`` index ``values``; blank cells (None
+    in the frame) have the code ``blank`` (-1 when no cell is blank)."""
+
+    codes: np.ndarray
+    values: list[str]
+    blank: int
+
+    def factorized(self) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, values) in the form of ``pd.factorize``: -1 where the cell is missing."""
+        codes = self.codes.astype(np.intp)  # numpy indexes with it, and -1 must fit
+        if self.blank >= 0:
+            codes[codes == self.blank] = -1
+        return codes, np.array(self.values, dtype=object)
+
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
 
@@ -44,12 +65,27 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     hashes: dict[str, str] = field(default_factory=dict)
     notes: tuple[Problem, ...] = ()  # cells read by a normalisation rule (kaohe.normalize)
+    # per table: the frame as read and the reader's codes of its CODED columns
+    coded: dict[str, tuple[pd.DataFrame, dict[str, Coded]]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
             return tables[name]
         raise AttributeError(name)
+
+    def factorize(self, table: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """``pd.factorize(self.tables[table][column])``: (codes, distinct values), -1 where
+        missing. Taken from the reader's codes when the table is still the frame it read
+        (no hashing of millions of cells), else computed. The distinct values may include
+        one that no row has (a blank's text): look values up, do not count them."""
+        frame = self.tables[table]
+        kept = self.coded.get(table)
+        if kept is not None and kept[0] is frame and column in kept[1]:
+            return kept[1][column].factorized()
+        codes, values = pd.factorize(frame[column])
+        return codes, np.asarray(values, dtype=object)
 
 
 def default_data_dir(params_path: Path | str, rubric: Rubric) -> Path:
@@ -247,11 +283,14 @@ def source_file(name: str, hashes: dict[str, str]) -> str | None:
     return None
 
 
-def read_table(directory: Path, name: str | Table, notes: list[Problem] | None = None
+def read_table(directory: Path, name: str | Table, notes: list[Problem] | None = None,
+               coded: dict[str, Coded] | None = None
                ) -> tuple[pd.DataFrame | None, str, list[Problem]]:
     """Read one table; (frame with ``ref``, sha256, problems). Missing optional → None.
     Cells read by a normalisation rule are reported in ``notes`` when given. ``name`` is a
-    table of ``TABLES`` or a ``Table`` of its own (the office's returns and appeals)."""
+    table of ``TABLES`` or a ``Table`` of its own (the office's returns and appeals).
+    ``coded``, when given, receives the reader's codes of the ``CODED`` text columns (a
+    table the fast path read)."""
     table = TABLES[name] if isinstance(name, str) else name
     path, problems = table_path(directory, table)
     shown = display_path(path)
@@ -279,7 +318,8 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
         cols = _fast_columns(raw, columns_of(table.model))
         decoded = csvtext.decode_csv(raw, shown) if cols is None else ""
     if cols is not None and len(cols):
-        frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes)
+        frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes,
+                                              coded)
         pa.default_memory_pool().release_unused()  # pyarrow's buffers back to the system
         return frame, digest, problems
     try:
@@ -321,7 +361,8 @@ def _table_from_text(text: pd.DataFrame, table: Table, shown: str, file: str, he
 
 
 def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: str,
-                        header: str, notes: list[Problem] | None
+                        header: str, notes: list[Problem] | None,
+                        coded: dict[str, Coded] | None = None
                         ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """``_table_from_text`` column by column (pyarrow): the same frame, notes and problems.
 
@@ -367,6 +408,8 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         objects, code, uniques, blank = columnar.as_objects(enc)
         frame[name] = pd.Series(objects, index=index, dtype=object)
         text[name] = (code, uniques, blank)
+        if coded is not None and name in CODED:
+            coded[name] = Coded(code, uniques.to_pylist(), blank)
     parse_problems: list[Problem] = []
     if general:
         parsed, parse_problems = _parse_numbers(pd.DataFrame(general, index=index), table,
@@ -517,10 +560,14 @@ def load_dataset(directory: Path | str) -> Dataset:
     tables: dict[str, pd.DataFrame] = {}
     hashes: dict[str, str] = {}
     notes: list[Problem] = []
+    coded: dict[str, tuple[pd.DataFrame, dict[str, Coded]]] = {}
     for name in TABLES:
-        frame, digest, probs = read_table(directory, name, notes)
+        codes: dict[str, Coded] = {}
+        frame, digest, probs = read_table(directory, name, notes, codes)
         problems += probs
         tables[name] = frame if frame is not None else empty_table(name)
+        if codes and frame is not None:
+            coded[name] = (frame, codes)
         if digest:
             hashes[table_path(directory, TABLES[name])[0].name] = digest  # CSV or Parquet
     problems += unit_id_problems(tables["units"], display_path(directory / TABLES["units"].file))
@@ -542,7 +589,7 @@ def load_dataset(directory: Path | str) -> Dataset:
     if problems:
         raise DataError(problems)
     return Dataset(shown_dir, sample, description, tables, dict(sorted(hashes.items())),
-                   tuple(notes))
+                   tuple(notes), coded)
 
 
 # -- cross-checks against the rubric ---------------------------------------------------
@@ -586,9 +633,8 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
     reads = {i: n.rule.reads for i, n in leaves.items() if n.rule}
     item_ids = set(data.items["item_id"].dropna())
 
-    problems += _check_rows("observations", data.observations, leaves, reads, unit_ids,
-                            item_ids, at)
-    problems += _check_rows("events", data.events, leaves, reads, unit_ids, item_ids, at)
+    problems += _check_rows("observations", data, leaves, reads, unit_ids, item_ids, at)
+    problems += _check_rows("events", data, leaves, reads, unit_ids, item_ids, at)
 
     na = data.not_applicable
     for _, row in na.iterrows():
@@ -620,15 +666,16 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
     return problems
 
 
-def _check_rows(table, df, leaves, reads, unit_ids, item_ids, at) -> list[Problem]:
+def _check_rows(table, data, leaves, reads, unit_ids, item_ids, at) -> list[Problem]:
     """Vectorised checks of observation or event rows; only bad rows are visited. Which rows
     a rule reads is the rule's to say (``kaohe.rules.rows``)."""
     problems: list[Problem] = []
+    df = data.tables[table]
     if df.empty:
         return problems
-    ind = df["indicator_id"]
-    # each distinct indicator id is looked up once (millions of rows, a few dozen ids)
-    codes, ids = pd.factorize(ind)
+    # each distinct indicator and unit id is looked up once (millions of rows, a few dozen
+    # indicators, thousands of units), on the reader's codes where it has them
+    codes, ids = data.factorize(table, "indicator_id")
     known = pd.Series(np.array([i in leaves for i in ids] + [False])[codes], index=df.index)
     for _, row in df[~known].iterrows():
         problems.append(at(table, row, "indicator_id",
@@ -647,10 +694,11 @@ def _check_rows(table, df, leaves, reads, unit_ids, item_ids, at) -> list[Proble
         problems.append(at(table, row, "indicator_id",
                            f"指标“{row['indicator_id']}”的评分规则不读取本表数据（应放入 {where}）"))
     fine = (known & right_kind).to_numpy()
-    ok = df if fine.all() else df[fine]  # the usual case: no copy of millions of rows
+    everything = bool(fine.all())
+    ok = df if everything else df[fine]  # the usual case: no copy of millions of rows
     refused = np.zeros(len(ok), dtype=bool)
     offset = pd.Series(np.arange(len(ok)), index=ok.index)
-    for i, grp in _rows_by(ok, "indicator_id"):
+    for i, grp in _rows_by(ok, codes if everything else codes[fine], ids):
         leaf = leaves[i]
         found = (rows.observation_refusals(i, leaf.rule, grp, leaf.max_points, item_ids)
                  if table == "observations" else rows.event_refusals(i, leaf.rule, grp))
@@ -663,24 +711,39 @@ def _check_rows(table, df, leaves, reads, unit_ids, item_ids, at) -> list[Proble
             for (_, row), text in zip(bad.iterrows(), texts, strict=True):
                 problems.append(replace(at(table, row, refusal.column, text),
                                         code=refusal.code, department=dept))
-    unit = ok["unit_id"]
-    listed = unit.isna() | unit.isin(unit_ids)
-    for _, row in ok[~listed.to_numpy() & ~refused].iterrows():
+    unit_codes, units = data.factorize(table, "unit_id")
+    listed = np.array([u in unit_ids for u in units] + [True])[unit_codes]  # blank: -1
+    if not everything:
+        listed = listed[fine]
+    for _, row in ok[~listed & ~refused].iterrows():
         problems.append(at(table, row, "unit_id", f"单位“{row['unit_id']}”不在 units.csv 中"))
     return problems
 
 
-def _rows_by(df: pd.DataFrame, column: str):
+def positions(codes: np.ndarray, n: int) -> list[np.ndarray]:
+    """The rows (positions, in order) of each code 0 … n-1; missing (-1) left out. As
+    ``groupby(...).indices`` gives them, from codes already made."""
+    if not n:
+        return []
+    order = np.argsort(codes, kind="stable")  # the missing first, then code by code
+    skip = int((codes < 0).sum())
+    ends = skip + np.cumsum(np.bincount(codes[codes >= 0], minlength=n))
+    return np.split(order, np.concatenate([[skip], ends[:-1]]))[1:]
+
+
+def _rows_by(df: pd.DataFrame, codes: np.ndarray, keys: np.ndarray):
     """(key, rows) as ``df.groupby(column, sort=True)`` yields them (keys sorted, rows in file
-    order), but rows that are together are a slice, not a copy (millions of rows)."""
-    g = df.groupby(column, sort=True)
-    at = g.indices
-    for key in g.size().index:
-        pos = at[key]
+    order, missing keys left out) for ``codes, keys`` = ``pd.factorize(df[column])``, but
+    rows that are together are a slice, not a copy (millions of rows)."""
+    at = positions(codes, len(keys))
+    for k in sorted(range(len(keys)), key=lambda k: keys[k]):
+        pos = at[k]
+        if not len(pos):  # a value no row has (the reader's text of a blank)
+            continue
         if pos[-1] - pos[0] == len(pos) - 1 and (np.diff(pos) == 1).all():
-            yield key, df.iloc[pos[0]:pos[-1] + 1]
+            yield keys[k], df.iloc[pos[0]:pos[-1] + 1]
         else:
-            yield key, df.take(pos)
+            yield keys[k], df.take(pos)
 
 
 def row_account(directory: Path, problems: list[Problem]) -> dict[str, tuple[int, int]]:

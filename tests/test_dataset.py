@@ -430,3 +430,36 @@ def test_loading_does_not_import_dask_dataframe():
                           cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_reader_codes_stand_for_the_cells():
+    """``Dataset.factorize`` answers from the reader's codes (a table the fast path read) as
+    ``pd.factorize`` would: each row's code names its cell, -1 exactly where it is blank;
+    a table replaced since is factorized again. ``positions`` are groupby's indices."""
+    import numpy as np
+    import pandas as pd
+
+    from kaohe.dataset import positions
+
+    got = load_dataset(ROOT / "data" / "guangyuan-reform" / "2022")
+    assert {"units", "observations", "roles", "self_scores"} <= set(got.coded)
+    for table, (frame, cols) in got.coded.items():
+        assert frame is got.tables[table]
+        for col in cols:
+            codes, values = got.factorize(table, col)
+            cells = frame[col]
+            assert (codes == -1).tolist() == cells.isna().tolist()
+            assert values[codes[codes >= 0]].tolist() == cells.dropna().tolist()
+            at = dict(zip(values, positions(codes, len(values)), strict=True))
+            expected = cells.groupby(cells, sort=False).indices
+            assert {k: v.tolist() for k, v in at.items() if len(v)} == \
+                {k: v.tolist() for k, v in expected.items()}
+    obs = got.observations
+    changed = {**got.tables, "observations": obs.iloc[::-1].reset_index(drop=True)}
+    other = type(got)(got.directory, got.sample, got.description, changed, got.hashes,
+                      got.notes, got.coded)
+    codes, values = other.factorize("observations", "indicator_id")
+    assert values[codes].tolist() == obs["indicator_id"].iloc[::-1].tolist()
+    assert positions(np.array([-1, 1, -1, 0, 1]), 3)[0].tolist() == [3]
+    assert [p.tolist() for p in positions(np.array([-1, 1, -1, 0, 1]), 3)] == [[3], [1, 4], []]
+    assert positions(pd.Series([], dtype=np.intp).to_numpy(), 0) == []
