@@ -318,6 +318,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
         cols = _fast_columns(raw, columns_of(table.model))
         decoded = csvtext.decode_csv(raw, shown) if cols is None else ""
     if cols is not None and len(cols):
+        del raw  # the file's bytes (170 MB for a national year) are read: not kept meanwhile
         frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes,
                                               coded)
         pa.default_memory_pool().release_unused()  # pyarrow's buffers back to the system
