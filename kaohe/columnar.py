@@ -132,29 +132,45 @@ def trim(col: pa.Array) -> pa.Array:
     return pc.utf8_trim(col, characters=WHITESPACE)
 
 
-def as_objects(enc: pa.DictionaryArray | pa.ChunkedArray
+def encode(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(codes, distinct values) of a text column, in C++: ``values.take(codes)`` is the
+    column. A column in chunks has its chunks' dictionaries unified (one code per text);
+    every value is some cell's."""
+    enc = col.dictionary_encode()
+    if isinstance(enc, pa.ChunkedArray):
+        if not enc.num_chunks:
+            return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
+        if enc.num_chunks != 1:
+            enc = enc.unify_dictionaries()
+            indices = [c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks]
+            return np.concatenate(indices), enc.chunk(0).dictionary
+        enc = enc.chunk(0)
+    return enc.indices.to_numpy(zero_copy_only=False), enc.dictionary
+
+
+def trimmed_codes(codes: np.ndarray, values: pa.Array
+                  ) -> tuple[np.ndarray, pa.Array, np.ndarray | None]:
+    """``encode`` of the trimmed column, from the codes of the column as read: only the
+    distinct values are trimmed (a few thousand, not six million cells). Returns (codes,
+    distinct trimmed values, which cells trimming changed or None when none did). Trimming
+    only removes, so a cell changed exactly when its length did."""
+    trimmed = trim(values)
+    moved = pc.not_equal(pc.binary_length(values), pc.binary_length(trimmed))
+    moved = moved.to_numpy(zero_copy_only=False)
+    if not moved.any():
+        return codes, values, None
+    recode, trimmed = encode(trimmed)  # " a" and "a" are one text once trimmed
+    return recode[codes], trimmed, moved[codes]
+
+
+def as_objects(codes: np.ndarray, dictionary: pa.Array
                ) -> tuple[np.ndarray, np.ndarray, pa.Array, int]:
-    """(object array, codes, distinct values, the code of a blank cell or -1) of a
-    dictionary-encoded text column (``col.dictionary_encode()``, which runs without Python).
+    """(object array, codes, distinct values, the code of a blank cell or -1) of a text
+    column given as ``encode`` gives it (which runs without Python).
 
     The object array holds Python ``str``, ``None`` where blank: each distinct text is one
     object shared by its cells (a column of six million cells has a few thousand distinct
-    values at most); the codes index the distinct values, for checks without Python. A
-    column in chunks has its chunks' dictionaries unified first (one code per text)."""
-    if isinstance(enc, pa.ChunkedArray):
-        if enc.num_chunks != 1:
-            enc = enc.unify_dictionaries()
-            dictionary = (enc.chunk(0).dictionary if enc.num_chunks
-                          else pa.array([], pa.string()))
-            indices = [c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks]
-            return _objects(dictionary, np.concatenate(indices) if indices
-                            else np.zeros(0, dtype=np.int32))
-        enc = enc.chunk(0)
-    return _objects(enc.dictionary, enc.indices.to_numpy(zero_copy_only=False))
-
-
-def _objects(dictionary: pa.Array, codes: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray, pa.Array, int]:
+    values at most); the codes index the distinct values, for checks without Python."""
     values = dictionary.to_pylist()
     blank = values.index("") if "" in values else -1
     uniques = np.array(values + [None], dtype=object)

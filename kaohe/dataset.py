@@ -378,17 +378,20 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         if notes is not None:
             notes.extend(_trimmed_notes(cols, [columnar.trim(c) for c in cols.cells], shown))
         return None, problems
-    textual = [n not in table.numeric + table.integer + table.boolean for n in cols.names]
+    kinds = ["number" if n in table.numeric else "other" if n in table.integer + table.boolean
+             else "text" for n in cols.names]
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's kernels run without the GIL
-        work = [pool.submit(_column_work, c, t) for c, t in zip(cols.cells, textual,
+        work = [pool.submit(_column_work, c, k) for c, k in zip(cols.cells, kinds,
                                                                  strict=True)]
         cols.cells.clear()  # the cells as read are freed once trimmed (millions of rows)
         refs = columnar.refs(file, cols.rows)  # meanwhile: one str per row, the engine reads them
         done = [w.result() for w in work]
         del work
     changed = [d[0] for d in done]
-    if notes is not None and any(c.any() for c in changed):
-        notes.extend(_trimmed_note(np.column_stack(changed), cols.rows, cols.names, shown))
+    if notes is not None and any(c is not None for c in changed):
+        none = np.zeros(len(cols), dtype=bool)
+        notes.extend(_trimmed_note(np.column_stack([none if c is None else c for c in changed]),
+                                   cols.rows, cols.names, shown))
     del changed
     index = pd.Index(cols.rows - 2)
     frame: dict[str, pd.Series] = {}
@@ -406,7 +409,7 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
             frame[name] = pd.Series(values, index=index)
             numbers[name] = values
             continue
-        objects, code, uniques, blank = columnar.as_objects(enc)
+        objects, code, uniques, blank = columnar.as_objects(*enc)
         frame[name] = pd.Series(objects, index=index, dtype=object)
         text[name] = (code, uniques, blank)
         if coded is not None and name in CODED:
@@ -430,17 +433,21 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
     return out.reset_index(drop=True), problems
 
 
-def _column_work(col: pa.Array, textual: bool):
-    """What pyarrow does for one column, in a worker thread: trim, then encode (text) or
-    cast (numbers); (which cells trimming changed, trimmed text of a number column or
-    None, dictionary-encoded text or None, numbers or None). Trimming only removes, so a
-    cell changed exactly when its length did."""
-    trimmed = columnar.trim(col)
-    changed = pc.not_equal(pc.binary_length(col), pc.binary_length(trimmed))
-    changed = changed.to_numpy(zero_copy_only=False)
-    if textual:
-        return changed, None, trimmed.dictionary_encode(), None
-    return changed, trimmed, None, columnar.as_numbers(trimmed)
+def _column_work(col: pa.ChunkedArray, kind: str):
+    """What pyarrow does for one column, in a worker thread: encode the cells, trim the
+    distinct values, then (``kind``) keep the codes of the trimmed text ("text"), or cast
+    the distinct values to numbers ("number"), or give the trimmed text (a number column
+    with a cell pyarrow cannot read, and "other": integers, booleans). Returns (which cells
+    trimming changed or None, trimmed text or None, (codes, distinct values) or None,
+    numbers or None)."""
+    codes, values, changed = columnar.trimmed_codes(*columnar.encode(col))
+    if kind == "text":
+        return changed, None, (codes, values), None
+    if kind == "number":
+        numbers = columnar.as_numbers(values)
+        if numbers is not None:
+            return changed, None, None, numbers[codes]
+    return changed, values.take(pa.array(codes)), None, None
 
 
 def _valid(table: Table, names: list[str], text: dict[str, tuple[np.ndarray, pa.Array, int]],
