@@ -22,10 +22,14 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
+# The package is byte-compiled at install: the cache is read even where
+# PYTHONDONTWRITEBYTECODE keeps Python from writing it, so no command (a no-change rebuild
+# included) compiles kaohe's modules again.
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PIP) install --quiet -r requirements.lock
 	$(PIP) install --quiet -e . --no-deps
+	$(PY) -m compileall -q kaohe
 	$(PY) -m ipykernel install --sys-prefix --name kaohe --display-name "kaohe (Python 3.11)"
 	touch $@
 
