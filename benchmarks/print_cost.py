@@ -8,7 +8,7 @@ into ``docs/performance.md``. By default it builds every bundled scheme-year (wh
 (a) ``kaohe build --no-pdf --jobs 2``: HTML pages only, from an empty directory;
 (b) ``kaohe build --jobs 2``: the same plus a PDF of every page, the Word bulletin and the
     rubric attachment, from an empty directory;
-(c) (b) again with nothing changed (the no-change rebuild);
+(c) (b) again with nothing changed (the no-change rebuild), three times, the median judged;
 
 and prints wall and CPU seconds of each (CPU: the build and all its worker and kernel
 processes), (b)/(a) − 1 — the share print documents add — against the 60 % budget, and (c)
@@ -139,9 +139,12 @@ def main() -> int:
         docx = len(list(with_pdf.rglob("*.docx")))
         print(f"(b) HTML + PDF + Word:   {b[0]:7.1f} s wall {b[1]:7.1f} s CPU  "
               f"({pdfs} PDFs, {docx} Word files)")
-        c = build(params, with_pdf, args.jobs)
-        print(f"(c) no-change rebuild:   {c[0]:7.2f} s wall {c[1]:7.2f} s CPU  "
-              f"(budget {REBUILD_BUDGET:.0f} s wall: {_verdict(c[0] < REBUILD_BUDGET)})")
+        # three times: the first can overlap (b)'s kernels shutting down
+        runs = sorted(build(params, with_pdf, args.jobs) for _ in range(3))
+        c = runs[1]
+        print(f"(c) no-change rebuild:   {c[0]:7.2f} s wall {c[1]:7.2f} s CPU  median of 3 "
+              f"({', '.join(f'{w:.2f}' for w, _ in runs)} s; "
+              f"budget {REBUILD_BUDGET:.0f} s wall: {_verdict(c[0] < REBUILD_BUDGET)})")
         wall, cpu = b[0] / a[0] - 1, b[1] / a[1] - 1
         print(f"print documents add (b/a − 1): {100 * wall:.0f}% wall, {100 * cpu:.0f}% CPU "
               f"(budget {100 * PDF_BUDGET:.0f}%: {_verdict(wall <= PDF_BUDGET)}); "
