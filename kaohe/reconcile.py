@@ -99,6 +99,9 @@ def reconcile(rubric: Rubric, totals_row: pd.Series, nodes: pd.DataFrame) -> Rec
                 text = _path_text(own, path, k)
                 if own > 0:
                     text = f"超过本项满分{fmt(maxed[node.id])}分（本项不设上限），" + text
+                if node.rule is not None:  # points from a result on another scale
+                    conv = node.rule.converted(earned[node.id], maxed[node.id])
+                    text = f"{conv}，{text}" if conv else text
                 rows.append(("gain" if own > 0 else "loss", node.id, node.name, own, own * k,
                              text))
             return

@@ -125,3 +125,16 @@ def test_steps_explain_every_total_exactly(scored, rel):
         rec = reconcile(data.rubric, row, data.nodes[data.nodes["unit_id"] == row["unit_id"]])
         assert abs(rec.residual()) < 1e-9, (rel, row["unit_id"])
         assert rec.total == row["total"]
+
+
+def test_a_result_on_another_scale_is_read_back_in_its_row(scored):
+    """guangyuan 2022: 利州区's provincial result is 87 on 100 (observations.csv line 2);
+    省级指标评估结果 is 80 points: 87 ÷ 100 × 80 = 69.6, so 10.4 lost — the row shows the
+    result the county knows and the conversion, not only the loss."""
+    rec = _rec(scored["guangyuan-reform/2022"], "利州区")
+    row = rec.steps[rec.steps["label"] == "省级指标评估结果"].iloc[0]
+    assert row["path"] == "省级指标评估结果87分（100分制）× 80/100 = 69.6分，失10.4分"
+    assert row["delta"] == pytest.approx(-10.4)
+    # a loss that passed through weights keeps its path alone
+    other = rec.steps[rec.steps["label"] == "加大政府购买服务力度"].iloc[0]
+    assert other["path"] == "失0.6分 × 40%（权重） × 20/97（折合20分） = 失0.05分"

@@ -110,6 +110,12 @@ class Rule(Params):
         makes impossible is refused (a negative count, a score above full marks …)."""
         return ValueSpec()
 
+    def converted(self, earned: float, max_points: float) -> str:
+        """How the item's points came from a result on another scale, in words, for the
+        得分核对 (a unit checks its points from a result it knows); empty when the rule gives
+        points directly."""
+        return ""
+
     def units_named(self) -> list[str]:
         """Unit ids the parameters name (checked against units.csv)."""
         return []

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from ..normalize import ZERO_ONE, ValueSpec
 from .base import (
+    EPS,
     LeafContext,
     Params,
     Reads,
@@ -52,6 +53,16 @@ def _require(ctx: LeafContext, have: pd.Index, what: str) -> None:
         raise MissingDataError(sorted(map(str, missing)), what)
 
 
+def _conversion(what: str, scale: float, earned: float, max_points: float) -> str:
+    """'省级指标评估结果85.2分（100分制）× 80/100 = 68.16分': the result read back from the
+    points (points = result ÷ scale × full marks)."""
+    if max_points <= EPS:
+        return ""
+    result = earned / max_points * scale
+    return (f"{what}{fmt(result)}分（{fmt(scale)}分制）× {fmt(max_points)}/{fmt(scale)}"
+            f" = {fmt(earned)}分")
+
+
 # -- 1. direct points from raters ----------------------------------------------------
 
 
@@ -68,6 +79,9 @@ class RaterPoints(Rule):
         if self.scale:
             return ValueSpec(f"评分（{fmt(self.scale)}分制）", 0.0, float(self.scale))
         return ValueSpec("评分", 0.0, float(max_points), hi_is_max=True)
+
+    def converted(self, earned: float, max_points: float) -> str:
+        return _conversion("评分", self.scale, earned, max_points) if self.scale else ""
 
     def requirement(self, max_points: float, item: str | None) -> str:
         s = self.value_spec(max_points, item)
@@ -396,6 +410,9 @@ class Component(Rule):
 
     def value_spec(self, max_points: float, item: str | None) -> ValueSpec:
         return ValueSpec(f"{self.what}（{fmt(self.scale)}分制）", 0.0, float(self.scale))
+
+    def converted(self, earned: float, max_points: float) -> str:
+        return _conversion(self.what, self.scale, earned, max_points)
 
     def units_named(self) -> list[str]:
         return [u for pair in self.proxy.items() for u in pair]
