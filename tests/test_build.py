@@ -413,6 +413,14 @@ def test_a_warm_kernel_reads_a_scheme_year_once_until_its_files_change(tmp_path)
 # -- one build per output folder; Ctrl-C --------------------------------------------------------
 
 
+def _as_a_shell_starts_it() -> None:
+    """A command started from a shell has Ctrl-C at its default and no signal blocked; a
+    child of the test process would inherit whatever the test process has (an ignored or
+    blocked SIGINT makes Python install no KeyboardInterrupt handler)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli_build(project: Path, out: Path, *extra: str, units: list[str] | None = UNITS
                ) -> subprocess.Popen:
     chosen = ["--units", ",".join(units)] if units else []
@@ -420,7 +428,7 @@ def _cli_build(project: Path, out: Path, *extra: str, units: list[str] | None = 
         [sys.executable, "-m", "kaohe", "build", str(_params(project)), "--out", str(out),
          "--notebooks", str(project / "notebooks"), *chosen, *extra],
         cwd=project, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        text=True, preexec_fn=_as_a_shell_starts_it)
 
 
 def test_a_second_build_into_the_same_folder_is_refused(project, tmp_path):
@@ -459,9 +467,12 @@ def test_ctrl_c_prints_one_line_and_the_next_build_equals_a_clean_one(project, m
     while not _pages(out):
         assert time.monotonic() < deadline and proc.poll() is None, "no page written in time"
         time.sleep(0.05)
+    # what the test process has (a child inherits an ignored or blocked SIGINT): said if
+    # the build does not stop
+    here = (signal.getsignal(signal.SIGINT), signal.pthread_sigmask(signal.SIG_BLOCK, []))
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group
     _, err = proc.communicate(timeout=180)
-    assert proc.returncode == 130, err
+    assert proc.returncode == 130, (err, here, sorted(_pages(out)))
     assert err == ("已中断（Ctrl-C）：已生成的报告完整保留，未完成的没有写入；再次运行同一命令即可补齐\n"), err
     assert not list(out.rglob(".kaohe-tmp-*"))
     build([_params(project)], out, notebooks=project / "notebooks", jobs=2)
