@@ -125,10 +125,10 @@ def printed(publication: Publication | None) -> dict:
     return out
 
 
-def annex_mark(attachments: list[str], i: int = 1) -> str:
-    """How attachment ``i`` is named: "附件" when it is the only one, else "附件1", "附件2"
-    (GB/T 9704 7.3.4: sequence numbers only when there are several)."""
-    return "附件" if len(attachments) <= 1 else f"附件{i}"
+def annex_mark(attachments: list[str]) -> str:
+    """How the first attachment (the result tables) is named: "附件" when it is the only
+    one, else "附件1" (GB/T 9704 7.3.4: sequence numbers only when there are several)."""
+    return "附件" if len(attachments) <= 1 else "附件1"
 
 
 def office_fonts(publication: Publication | None, base: Path) -> dict[str, str]:
