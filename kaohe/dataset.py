@@ -358,8 +358,8 @@ def _table_from_text(text: pd.DataFrame, table: Table, shown: str, file: str, he
     unparsed = {(p.row, p.column) for p in parse_problems}
     problems += [p for p in check_frame(frame, table, shown)
                  if (p.row, p.column) not in unparsed]
-    frame["ref"] = pd.Series([f"{file}:{i + 2}" for i in frame.index],
-                             index=frame.index, dtype=object)  # text even when empty
+    frame["ref"] = columnar.ref_series(columnar.refs(file, frame.index.to_numpy() + 2),
+                                       frame.index)
     return frame.reset_index(drop=True), problems
 
 
@@ -386,7 +386,7 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         work = [pool.submit(_column_work, c, k) for c, k in zip(cols.cells, kinds,
                                                                  strict=True)]
         cols.cells.clear()  # the cells as read are freed once trimmed (millions of rows)
-        refs = columnar.refs(file, cols.rows)  # meanwhile: one str per row, the engine reads them
+        refs = columnar.refs(file, cols.rows)  # meanwhile: the engine reads them
         done = [w.result() for w in work]
         del work
     changed = [d[0] for d in done]
@@ -431,7 +431,7 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         unparsed = {(p.row, p.column) for p in parse_problems}
         problems += [p for p in check_frame(out, table, shown)
                      if (p.row, p.column) not in unparsed]
-    out["ref"] = pd.Series(refs, index=index, dtype=object)
+    out["ref"] = columnar.ref_series(refs, index)
     return out.reset_index(drop=True), problems
 
 

@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
 from ..normalize import ValueSpec
@@ -281,15 +283,25 @@ def group_join(keys: pd.Series, values: pd.Series, fn: Callable[[list[Any]], str
 
 def _by_group(g: Any, sizes: pd.Series, values: pd.Series) -> tuple[list[Any], list[int], list[int]]:
     """The values in group order (row order within a group) and each group's slice."""
-    codes = g.ngroup().to_numpy()
     vals = values.to_numpy(dtype=object)
-    if codes.dtype.kind != "i" or (len(codes) > 1 and (codes[1:] < codes[:-1]).any()):
-        # missing keys (NaN codes), or a group's rows not together: sort them together
-        codes = np.nan_to_num(codes.astype(float), nan=-1.0).astype(np.int64)
-        order = np.argsort(codes, kind="stable")
-        vals = vals[order[codes[order] >= 0]]
+    order = _group_order(g)
+    if order is not None:
+        vals = vals[order]
     ends = np.cumsum(sizes.to_numpy())
     return vals.tolist(), (ends - sizes.to_numpy()).tolist(), ends.tolist()
+
+
+def _group_order(g: Any) -> np.ndarray | None:
+    """The row positions in group order (row order within a group, missing keys left out),
+    or None when the rows already are in that order."""
+    codes = g.ngroup().to_numpy()
+    if codes.dtype.kind == "i" and not (len(codes) > 1 and (codes[1:] < codes[:-1]).any()):
+        return None
+    # missing keys (NaN codes), or a group's rows not together: sort them together
+    codes = np.nan_to_num(codes.astype(float), nan=-1.0).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    kept: np.ndarray = order[codes[order] >= 0]
+    return kept
 
 
 def join_refs(keys: pd.Series, refs: pd.Series) -> pd.Series:
@@ -306,6 +318,8 @@ def _grouped_refs(g: Any, refs: pd.Series) -> pd.Series:
     sizes = g.size()
     if sizes.empty:
         return g.agg(_join_refs)
+    if (joined := _arrow_refs(g, sizes, refs)) is not None:
+        return pd.Series(joined, index=sizes.index, name=refs.name)
     vals, starts, ends = _by_group(g, sizes, refs)
     size = sizes.to_numpy()
     k = int(size[0])
@@ -324,6 +338,63 @@ def _grouped_refs(g: Any, refs: pd.Series) -> pd.Series:
         out = ["；".join(vals[a:b]) if b - a <= 3 else prefix + ",".join(nums[a:b])
                for a, b in zip(starts, ends, strict=True)]
     return pd.Series(out, index=sizes.index, name=refs.name)
+
+
+def _arrow_refs(g: Any, sizes: pd.Series, refs: pd.Series) -> np.ndarray | None:
+    """``_join_refs`` of each group for refs in Arrow text (as ``kaohe.dataset`` loads them)
+    when every ref is "file:line" of one file, worked on the Arrow buffers: no Python string
+    per row, one per group. None otherwise (the general path then decides)."""
+    if not isinstance(refs.dtype, pd.StringDtype) or refs.dtype.storage != "pyarrow":
+        return None
+    arr = pa.array(refs.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count or not len(arr):
+        return None
+    first = arr[0].as_py()
+    if ":" not in first:
+        return None
+    prefix = first.rsplit(":", 1)[0] + ":"
+    order = _group_order(g)
+    if order is not None:
+        arr = arr.take(pa.array(order))
+    arr = arr.cast(pa.large_string())  # 64-bit offsets: the buffers below are read as such
+    if not pc.all(pc.starts_with(arr, prefix)).as_py():
+        return None
+    _, offs_buf, data_buf = arr.buffers()
+    offs = np.frombuffer(offs_buf, dtype=np.int64)[arr.offset:arr.offset + len(arr) + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offs[0]:offs[-1]]
+    offs = offs - offs[0]
+    n, p = len(arr), len(prefix.encode())
+    # one colon per ref (the prefix's last byte), and no line break: "file:line" each
+    if (np.count_nonzero(data == ord(":")) != n * prefix.count(":")
+            or np.count_nonzero(data == ord("\n"))):
+        return None
+    size = sizes.to_numpy()
+    ends = np.cumsum(size)
+    starts = ends - size
+    # a ref that is not first in its group loses its "file:" to a ",": "file:2,5,9"
+    later = np.ones(n, dtype=bool)
+    later[starts] = False
+    keep = np.ones(len(data), dtype=bool)
+    cut = offs[:-1][later]
+    for j in range(p - 1):
+        keep[cut + j] = False
+    data = data.copy()
+    data[cut + p - 1] = ord(",")
+    lost = np.zeros(n, dtype=np.int64)
+    lost[later] = p - 1
+    new_offs = np.concatenate([[0], np.cumsum(np.diff(offs) - lost)])[np.concatenate([[0], ends])]
+    joined = pa.LargeStringArray.from_buffers(len(size), pa.py_buffer(new_offs),
+                                              pa.py_buffer(data[keep]))
+    out: np.ndarray = joined.to_numpy(zero_copy_only=False)
+    small = np.flatnonzero(size <= 3)  # up to three refs are shown whole: "a:2；a:5"
+    if len(small):
+        vals = arr.to_pylist() if len(small) * 4 > len(size) else None
+        for k in small:
+            a, b = int(starts[k]), int(ends[k])
+            out[k] = "；".join(vals[a:b] if vals is not None else arr[a:b].to_pylist())
+    return out
 
 
 def _joined_one_file(refs: list[Any]) -> tuple[str, str] | None:
