@@ -33,7 +33,8 @@ BOM = b"\xef\xbb\xbf"
 class Columns:
     """A table as text: header names (trimmed), one pyarrow string array per column with
     blanks as ``""`` (cells as written, not trimmed; a CSV's columns in the chunks pyarrow
-    read them in), and where each row is in its file:
+    read them in; a Parquet file's text may be dictionary-encoded and its number columns
+    numbers: ``text`` gives them as text), and where each row is in its file:
     ``rows[k]`` is the line (CSV, the header is line 1) or row number (Parquet, from 1)."""
 
     names: list[str]
@@ -90,15 +91,21 @@ def csv_columns(data: bytes) -> Columns | None:
     return Columns([name.strip() for name in raw_names], cells, rows)
 
 
-def parquet_columns(path: Path) -> Columns:
+def parquet_columns(path: Path, numeric: tuple[str, ...] = ()) -> Columns:
     """A Parquet file as text columns: every column cast to text as a CSV would hold it
     (numbers in their shortest round-trip form, dates as ISO dates), missing values blank;
-    rows numbered from 1 as they are stored. Raises ``pa.ArrowException`` or ``OSError``
-    when the file cannot be read."""
-    table = pq.read_table(path)
-    cells = [_as_text(table.column(i).combine_chunks()) for i in range(table.num_columns)]
-    return Columns([str(n).strip() for n in table.column_names], cells,
-                   np.arange(1, table.num_rows + 1, dtype=np.int64))
+    rows numbered from 1 as they are stored. Text columns are read dictionary-encoded
+    (as Parquet stores them) when no value is missing. A column named in ``numeric`` that is stored
+    as integers or floats is kept as numbers (``stored_numbers`` reads it: the value a CSV
+    of its text would give, without the round trip through six million texts). Raises
+    ``pa.ArrowException`` or ``OSError`` when the file cannot be read."""
+    schema = pq.read_schema(path)
+    strings = [f.name for f in schema if pa.types.is_string(f.type)]
+    table = pq.read_table(path, read_dictionary=strings)  # codes: encode takes them
+    names = [str(n).strip() for n in table.column_names]
+    cells = [col if name in numeric and _is_number(col.type) else text(col, dictionary=True)
+             for name, col in zip(names, table.columns, strict=True)]
+    return Columns(names, cells, np.arange(1, table.num_rows + 1, dtype=np.int64))
 
 
 def parquet_rows(path: Path) -> int:
@@ -106,7 +113,21 @@ def parquet_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
-def _as_text(col: pa.Array) -> pa.Array:
+def _is_number(kind: pa.DataType) -> bool:
+    """Numbers whose float64 is the one their shortest text parses to (a float32's text,
+    "0.1", is not its float64 value, 0.10000000149…: it goes through text)."""
+    return pa.types.is_integer(kind) or kind == pa.float64()
+
+
+def text(col: pa.Array | pa.ChunkedArray, dictionary: bool = False
+         ) -> pa.Array | pa.ChunkedArray:
+    """A stored column as the text a CSV would hold: blanks for missing values. Text
+    without missing values is the column itself; so is dictionary-encoded text without
+    missing values when ``dictionary`` (``encode`` takes it as it is)."""
+    if not col.null_count and (pa.types.is_string(col.type) or (
+            dictionary and pa.types.is_dictionary(col.type)
+            and pa.types.is_string(col.type.value_type))):
+        return col
     if pa.types.is_dictionary(col.type):
         col = col.cast(col.type.value_type)
     if pa.types.is_boolean(col.type):
@@ -114,6 +135,21 @@ def _as_text(col: pa.Array) -> pa.Array:
     elif not pa.types.is_string(col.type):  # numbers, dates, large or view strings
         col = col.cast(pa.string())
     return pc.fill_null(col, "")
+
+
+def stored_numbers(col: pa.Array | pa.ChunkedArray) -> np.ndarray | None:
+    """Floats of a column stored as numbers, NaN where missing; None for text, or when a
+    value is NaN or infinite (the text path refuses it, with its message). Integers and
+    floats convert exactly as their shortest text would parse (both round to nearest)."""
+    if not _is_number(col.type):
+        return None
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    values = np.array(arr.to_numpy(zero_copy_only=False), dtype=float)  # writable
+    missing = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if not np.isfinite(values[~missing]).all():
+        return None
+    values[missing] = np.nan
+    return values
 
 
 def refs(file: str, rows: np.ndarray, step: int = 1 << 19) -> pa.ChunkedArray:
@@ -141,8 +177,19 @@ def trim(col: pa.Array) -> pa.Array:
 def encode(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """(codes, distinct values) of a text column, in C++: ``values.take(codes)`` is the
     column. A column in chunks has its chunks' dictionaries unified (one code per text);
-    every value is some cell's."""
-    enc = col.dictionary_encode()
+    every value is some cell's. A column read dictionary-encoded (Parquet) keeps its
+    dictionary, less the values no cell uses."""
+    stored = pa.types.is_dictionary(col.type)
+    codes, values = _codes(col if stored else col.dictionary_encode())
+    if stored:
+        used = np.bincount(codes, minlength=len(values)) > 0
+        if not used.all():
+            codes = (np.cumsum(used) - 1)[codes]
+            values = values.filter(pa.array(used))
+    return codes, values
+
+
+def _codes(enc: pa.DictionaryArray | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     if isinstance(enc, pa.ChunkedArray):
         if not enc.num_chunks:
             return np.zeros(0, dtype=np.int32), pa.array([], pa.string())

@@ -307,7 +307,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
     cols: columnar.Columns | None
     if path.suffix == ".parquet":
         try:
-            cols = columnar.parquet_columns(path)
+            cols = columnar.parquet_columns(path, tuple(table.numeric))
         except (pa.ArrowException, OSError) as exc:
             return None, digest, [Problem(shown, "", "", f"无法读取 Parquet 文件：{exc}")]
         header, decoded = "", ""
@@ -378,7 +378,9 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
     problems = _missing_columns(cols.names, table, shown, header)
     if problems:
         if notes is not None:
-            notes.extend(_trimmed_notes(cols, [columnar.trim(c) for c in cols.cells], shown))
+            cells = [columnar.text(c) for c in cols.cells]
+            notes.extend(_trimmed_notes(replace(cols, cells=cells),
+                                        [columnar.trim(c) for c in cells], shown))
         return None, problems
     kinds = ["number" if n in table.numeric else "other" if n in table.integer + table.boolean
              else "text" for n in cols.names]
@@ -441,8 +443,10 @@ def _column_work(col: pa.ChunkedArray, kind: str):
     the distinct values to numbers ("number"), or give the trimmed text (a number column
     with a cell pyarrow cannot read, and "other": integers, booleans). Returns (which cells
     trimming changed or None, trimmed text or None, (codes, distinct values) or None,
-    numbers or None)."""
-    codes, values, changed = columnar.trimmed_codes(*columnar.encode(col))
+    numbers or None). A Parquet number column comes as numbers: read as they are."""
+    if kind == "number" and (stored := columnar.stored_numbers(col)) is not None:
+        return None, None, None, stored
+    codes, values, changed = columnar.trimmed_codes(*columnar.encode(columnar.text(col, dictionary=True)))
     if kind == "text":
         return changed, None, (codes, values), None
     if kind == "number":

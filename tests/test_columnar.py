@@ -11,6 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -218,3 +219,56 @@ def test_csv_and_parquet_of_one_table_refused(data):
     problems = pytest.raises(KaoheError, load, CS_PARAMS, data).value.problems
     assert [p.message for p in problems if p.file.endswith("observations.parquet")] == [
         "与 observations.csv 重复：同一张表只能有一个文件，请删除其中一个"]
+
+
+def stored(frame: pd.DataFrame, path: Path, types: dict[str, pa.DataType]) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False,
+                                        schema=pa.schema(types)), path)
+
+
+@pytest.mark.parametrize("value_type", [pa.float64(), pa.int64(), pa.float32()],
+                         ids=str)
+def test_parquet_numbers_and_dictionaries_read_as_their_text(data, value_type):
+    """Numbers stored as numbers and text read dictionary-encoded give the frame, notes and
+    problems of the same Parquet file with every column stored as text."""
+    frame = pd.read_csv(data / "observations.csv", dtype=str, keep_default_na=False)
+    n = len(frame)
+    values = pd.to_numeric(frame["value"].replace("", None))
+    values = values.round() if value_type == pa.int64() else values + 0.1
+    values.iloc[1] = None  # a missing number: blank, as in a CSV
+    if value_type == pa.int64():
+        values = values.astype("Int64")
+    frame["value"] = values
+    frame.loc[0, "note"] = None  # a missing text: blank too
+    frame.loc[2, "source"] = " 评审组 "  # trimmed, with a note
+    (data / "observations.csv").unlink()
+    texts = {c: pa.string() for c in frame.columns}
+    stored(frame, data / "observations.parquet", {**texts, "value": value_type})
+    native = (*dataset.read_table(data, "observations", notes := []), notes)
+    as_text = frame.astype(object).where(frame.notna(), None)
+    as_text["value"] = [None if pd.isna(v) else str(int(v)) if value_type == pa.int64()
+                        else str(np.float32(v)) if value_type == pa.float32()
+                        else repr(float(v)) for v in frame["value"]]
+    stored(as_text, data / "observations.parquet", texts)
+    text = (*dataset.read_table(data, "observations", notes := []), notes)
+    assert_same((native[0], "", *native[2:]), (text[0], "", *text[2:]))  # files differ
+    assert native[0] is not None and len(native[0]) == n
+    assert native[0]["value"].isna().iloc[1] and native[0]["note"].iloc[0] is None
+    assert native[3] and "第3行 source" in native[3][0].message
+
+
+def test_parquet_nan_and_infinity_are_refused_where_they_are(data):
+    frame = pd.read_csv(data / "observations.csv", dtype=str, keep_default_na=False)
+    frame["value"] = pd.to_numeric(frame["value"].replace("", None))
+    frame.loc[1, "value"] = float("nan")
+    frame.loc[3, "value"] = float("inf")
+    (data / "observations.csv").unlink()
+    types = {c: pa.string() for c in frame.columns} | {"value": pa.float64()}
+    table = pa.Table.from_pandas(frame, preserve_index=False, schema=pa.schema(types))
+    # from_pandas reads NaN as missing; store a real NaN in row 2
+    value = table.column("value").combine_chunks().fill_null(float("nan"))
+    pq.write_table(table.set_column(table.schema.get_field_index("value"), "value", value),
+                   data / "observations.parquet")
+    _, _, problems = dataset.read_table(data, "observations")
+    where = {(p.row, p.column) for p in problems}
+    assert {("2", "value"), ("4", "value")} <= where, problems
