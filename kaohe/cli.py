@@ -137,7 +137,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         _print_problems(exc)
         _print_refused_accounting(args.params, args.data, exc.problems)
         return 1
-    from .excel.results import EXCEL_ROWS, fits
+    from .excel.layout import EXCEL_ROWS, fits
 
     excel = fits(result.scores.details)
     try:  # one run at a time; every output replaced together, or none

@@ -32,8 +32,8 @@ from ..normalize import (
 )
 from ..rubric import LoadedRubric, Node
 from ..rules import rows
+from .layout import department_of
 from .reader import RawRow
-from .template import department_of
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
+from ..rubric import Node, Rubric
 from ..rules import Rule
 
 FORMAT = "kaohe-template/1"
@@ -87,3 +90,29 @@ def file_stem(text: str) -> str:
     stem = _UNSAFE_FILE_CHARS.sub("_", text).strip(" .")
     stem = re.sub(r"\.{2,}", "_", stem)
     return stem[:60] or "_"
+
+
+def department_of(node: Node) -> str:
+    """The department a leaf's data comes from: its 责任单位, or a sheet of its own."""
+    return node.department.strip() or NO_DEPARTMENT
+
+
+def departments(rubric: Rubric) -> dict[str, list[Node]]:
+    """Leaves that read observations or events, by responsible department, rubric order.
+    Here, not beside the templates: ``kaohe score`` asks it for the returns state and
+    should not import openpyxl for that (a quarter of a second)."""
+    out: dict[str, list[Node]] = {}
+    for leaf in rubric.scored_leaves():
+        if leaf.rule is not None and leaf.rule.reads in ("observations", "events"):
+            out.setdefault(department_of(leaf), []).append(leaf)
+    return out
+
+
+EXCEL_ROWS = 1_048_576  # rows of an Excel worksheet
+
+
+def fits(details: pd.DataFrame) -> bool:
+    """Whether the details sheet of ``results.xlsx`` (a header row and one row per unit ×
+    indicator) fits in a worksheet; a national year (40,000 units × 30 indicators) does
+    not. Asked before openpyxl is imported: a year that does not fit never needs it."""
+    return len(details) + 1 <= EXCEL_ROWS

@@ -231,15 +231,6 @@ def _about(ws: Worksheet, rubric: Rubric, provenance: dict) -> None:
     ws.column_dimensions["B"].width = 90
 
 
-EXCEL_ROWS = 1_048_576  # rows of an Excel worksheet
-
-
-def fits(details: pd.DataFrame) -> bool:
-    """Whether the details sheet (a header row and one row per unit × indicator) fits in a
-    worksheet; a national year (40,000 units × 30 indicators) does not."""
-    return len(details) + 1 <= EXCEL_ROWS
-
-
 def write_results(rubric: Rubric, totals: pd.DataFrame, details: pd.DataFrame,
                   nodes: pd.DataFrame, provenance: dict, out: Path | str) -> Path:
     """Write ``results.xlsx`` into ``out``; the same scores give the same bytes."""

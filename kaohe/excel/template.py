@@ -33,6 +33,7 @@ from ..rubric import LoadedRubric, Node, Rubric, load_rubric
 from ..rules import Rule
 from ..rules.base import fmt
 from . import layout
+from .layout import departments
 from .workbook import (
     BORDER,
     CENTER,
@@ -57,23 +58,10 @@ class Written:
     event_sheets: int
 
 
-def department_of(node: Node) -> str:
-    return node.department.strip() or layout.NO_DEPARTMENT
-
-
 def _rule(leaf: Node) -> Rule:
     """The rule of a scored leaf (a checked rubric gives every leaf one)."""
     assert leaf.rule is not None, leaf.id
     return leaf.rule
-
-
-def departments(rubric: Rubric) -> dict[str, list[Node]]:
-    """Leaves that read observations or events, by responsible department, rubric order."""
-    out: dict[str, list[Node]] = {}
-    for leaf in rubric.scored_leaves():
-        if leaf.rule is not None and _rule(leaf).reads in ("observations", "events"):
-            out.setdefault(department_of(leaf), []).append(leaf)
-    return out
 
 
 def read_units(directory: Path) -> Dataset:

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import Problem, display_path
+from ..excel.layout import departments
 from ..rubric import Node, Rubric
 from . import auditlog
 from .digests import indicator_digest
@@ -32,8 +33,6 @@ COLUMNS = list(OFFICE_TABLES["returns"].model.to_schema().columns)
 
 def owed(rubric: Rubric) -> dict[str, list[Node]]:
     """Indicators each department owes data for, rubric order."""
-    from ..excel.template import departments
-
     return departments(rubric)
 
 
