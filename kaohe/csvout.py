@@ -9,9 +9,12 @@ each column becomes one pyarrow string array and the rows are joined in C++:
   NaN keep their own text) is formatted once, as pandas formats it (floats: the
   ``float_format`` %-format, or numpy's ``str``; others: ``to_csv`` of the distinct
   values), then handed out by code;
-- text: pyarrow quotes a cell exactly where Python's ``csv`` writer does (a comma, a double
-  quote or a line feed in it; ``tests/test_csvout.py`` checks the set against the ``csv``
-  module), doubling its quotes; blank (``None``, NaN) is an empty cell.
+- text: taken as it is where pandas keeps it in Arrow (``string[pyarrow]``, ``ArrowDtype``),
+  made Arrow a chunk at a time from Python strings otherwise; pyarrow quotes a cell exactly
+  where Python's ``csv`` writer does (a comma, a double quote or a line feed in it;
+  ``tests/test_csvout.py`` checks the set against the ``csv`` module), doubling its quotes,
+  and only in a chunk whose bytes hold one of them at all; blank (``None``, NaN) is an
+  empty cell.
 
 A table this writer does not know how to write exactly (a column of another dtype, text
 mixed with other objects, a single column, a non-text header) is written by ``to_csv``.
@@ -23,6 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -61,9 +65,9 @@ def write_csv(df: pd.DataFrame, path: Path | str, float_format: str | None) -> N
         for start in range(0, len(df), CHUNK):
             pending.append(pool.submit(rows, start))
             if len(pending) > 2:
-                f.write(_text_bytes(pending.popleft().result()))
+                _write(f, pending.popleft().result())
         while pending:
-            f.write(_text_bytes(pending.popleft().result()))
+            _write(f, pending.popleft().result())
     pa.default_memory_pool().release_unused()  # pyarrow's buffers back to the system
 
 
@@ -75,6 +79,10 @@ def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
     parts: list[Part] = []
     for k in range(len(df.columns)):
         column = df.iloc[:, k]
+        arrow = _arrow_text(column)
+        if arrow is not None:  # text already in Arrow (string[pyarrow], ArrowDtype): no copy
+            parts.append(_arrow_part(arrow))
+            continue
         if isinstance(column.dtype, pd.StringDtype):  # pandas' text dtype: str, blank NaN
             parts.append(_text_part(column.to_numpy(dtype=object)))
             continue
@@ -95,33 +103,52 @@ def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
     return parts
 
 
+def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
+    """The column's Arrow strings when pandas keeps them in Arrow, else None."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow" or \
+            isinstance(dtype, pd.ArrowDtype) and dtype.pyarrow_dtype in (pa.string(),
+                                                                          pa.large_string()):
+        arrow = pa.array(column.array)
+        return arrow if isinstance(arrow, pa.ChunkedArray) else pa.chunked_array([arrow])
+    return None
+
+
+def _arrow_part(arrow: pa.ChunkedArray) -> Part:
+    def part(start: int, stop: int) -> pa.Array:
+        rows = arrow.slice(start, stop - start)
+        text = rows.chunk(0) if rows.num_chunks == 1 else pa.concat_arrays(rows.chunks)
+        return _quoted(text.cast(pa.string()) if text.type != pa.string() else text)
+    return part
+
+
 def _text_part(values: np.ndarray) -> Part:
-    """Text cells: quoted where the ``csv`` module quotes them, blank where missing. A
-    column of few distinct texts (ids, names, sections: told from its first rows) is
-    quoted once per text and handed out by code."""
-    head = values[:1000]
-    if len(head) and len(set(head.tolist())) <= len(head) // 10:
-        codes, distinct = pd.factorize(values)  # missing: code -1, the blank cell last
-        texts = _quoted(pa.array(np.append(np.asarray(distinct, dtype=object), ""),
-                                 type=pa.string(), from_pandas=True))
-        indices = np.where(codes < 0, len(distinct), codes).astype(np.int32)
-
-        def by_code(start: int, stop: int) -> pa.Array:
-            return texts.take(pa.array(indices[start:stop]))
-        return by_code
-
+    """Text cells of Python strings: made Arrow strings a chunk at a time (an object column
+    of any kind of text costs the same as a hash of it, and most of a score table's text
+    is mostly distinct), quoted where the ``csv`` module quotes them, blank where missing."""
     def part(start: int, stop: int) -> pa.Array:
         return _quoted(pa.array(values[start:stop], type=pa.string(), from_pandas=True))
     return part
 
 
 def _quoted(text: pa.Array) -> pa.Array:
-    needs = pc.match_substring_regex(text, NEEDS_QUOTES)
-    if pc.any(needs).as_py():
+    """Cells quoted where needed, nulls blank. Most columns hold no comma, quote or line
+    feed at all: one memchr per character over the chunk's bytes tells, before any
+    per-cell work."""
+    if _needs_quotes(text):
+        needs = pc.match_substring_regex(text, NEEDS_QUOTES)
         quoted = pc.binary_join_element_wise(
             '"', pc.replace_substring(text, '"', '""'), '"', "")
         text = pc.if_else(needs, quoted, text)
-    return pc.fill_null(text, "")
+    return pc.fill_null(text, "") if text.null_count else text
+
+
+def _needs_quotes(text: pa.Array) -> bool:
+    data = _text_bytes(text)
+    if data is None:
+        return False
+    raw = bytes(data)  # bytes' `in` is a memchr for one byte
+    return b"," in raw or b'"' in raw or b"\n" in raw
 
 
 def _number_part(values: np.ndarray, float_format: str | None) -> Part | None:
@@ -170,9 +197,17 @@ def _quote_text(text: str) -> str:
     return text
 
 
-def _text_bytes(rows: pa.Array) -> memoryview:
-    """The UTF-8 bytes of a string array's values, back to back (no nulls)."""
+def _write(f: BinaryIO, rows: pa.Array) -> None:
+    data = _text_bytes(rows)
+    if data is not None:
+        f.write(data)
+
+
+def _text_bytes(rows: pa.Array) -> memoryview | None:
+    """The UTF-8 bytes of a string array's values, back to back (None if it has none)."""
     _, offsets, data = rows.buffers()
+    if data is None or not len(rows):
+        return None
     at = np.frombuffer(offsets, dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
     return memoryview(data)[int(at[0]):int(at[-1])]
 

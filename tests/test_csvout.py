@@ -7,6 +7,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from kaohe import csvout
@@ -106,8 +107,8 @@ def test_score_tables_of_a_bundled_year(tmp_path):
 
 
 def test_text_of_few_distinct_values(tmp_path, monkeypatch):
-    """Ids and names (few texts, many rows) are quoted once per text and handed out by
-    code: blanks of every kind, quotes and commas included."""
+    """Ids and names (few texts, many rows, blanks of every kind, quotes and commas) across
+    chunk borders."""
     monkeypatch.setattr(csvout, "CHUNK", 1000)
     rng = np.random.default_rng(7)
     pool = np.array(EDGE_TEXT, dtype=object)
@@ -117,6 +118,30 @@ def test_text_of_few_distinct_values(tmp_path, monkeypatch):
         "name": pd.Series(pool[rng.integers(0, len(pool), n)]).astype("str"),
         "points": rng.integers(0, 40, n) / 4,
     })
-    assert len(set(df["unit_id"].iloc[:1000].tolist())) <= 100  # the coded path
     fast, slow = _both(df, tmp_path)
     assert fast == slow
+
+
+ARROW_TEXT = [pd.StringDtype("pyarrow"), pd.StringDtype("pyarrow", na_value=np.nan),
+              pd.ArrowDtype(pa.string()), pd.ArrowDtype(pa.large_string())]
+
+
+@pytest.mark.parametrize("dtype", ARROW_TEXT, ids=str)
+def test_arrow_backed_text(tmp_path, monkeypatch, dtype):
+    """Text pandas keeps in Arrow (refs, texts) is written from its Arrow buffers, the
+    same bytes as the same text held as Python objects, also when the column is several
+    Arrow chunks cut across the writer's chunks."""
+    monkeypatch.setattr(csvout, "CHUNK", 7)
+    cells = [t for t in EDGE_TEXT if t is not pd.NA] * 3
+    text = pd.Series(cells, dtype=object)
+    pieces = [text.iloc[:10], text.iloc[10:11], text.iloc[11:40], text.iloc[40:]]
+    arrow = pd.concat([p.astype(dtype) for p in pieces], ignore_index=True)
+    assert isinstance(pa.array(arrow.array), pa.ChunkedArray)
+    assert pa.array(arrow.array).num_chunks > 1
+    as_objects = pd.DataFrame({"ref": text, "n": np.arange(len(text)) / 3})
+    as_arrow = pd.DataFrame({"ref": arrow, "n": np.arange(len(text)) / 3})
+    fast, slow = _both(as_arrow, tmp_path)
+    assert fast == slow
+    csvout.write_csv(as_objects, tmp_path / "objects.csv", "%.4f")
+    assert fast == (tmp_path / "objects.csv").read_bytes()
+    assert csvout._arrow_text(as_arrow["ref"]) is not None  # taken without Python strings
