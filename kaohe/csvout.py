@@ -134,21 +134,16 @@ def _text_part(values: np.ndarray) -> Part:
 def _quoted(text: pa.Array) -> pa.Array:
     """Cells quoted where needed, nulls blank. Most columns hold no comma, quote or line
     feed at all: one memchr per character over the chunk's bytes tells, before any
-    per-cell work."""
-    if _needs_quotes(text):
-        needs = pc.match_substring_regex(text, NEEDS_QUOTES)
-        quoted = pc.binary_join_element_wise(
-            '"', pc.replace_substring(text, '"', '""'), '"', "")
-        text = pc.if_else(needs, quoted, text)
-    return pc.fill_null(text, "") if text.null_count else text
-
-
-def _needs_quotes(text: pa.Array) -> bool:
+    per-cell work; and a chunk without a double quote (refs: commas only) has none to
+    double."""
     data = _text_bytes(text)
-    if data is None:
-        return False
-    raw = bytes(data)  # bytes' `in` is a memchr for one byte
-    return b"," in raw or b'"' in raw or b"\n" in raw
+    raw = b"" if data is None else bytes(data)  # bytes' `in` is a memchr for one byte
+    has_quote = b'"' in raw
+    if has_quote or b"," in raw or b"\n" in raw:
+        needs = pc.match_substring_regex(text, NEEDS_QUOTES)
+        doubled = pc.replace_substring(text, '"', '""') if has_quote else text
+        text = pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), text)
+    return pc.fill_null(text, "") if text.null_count else text
 
 
 def _number_part(values: np.ndarray, float_format: str | None) -> Part | None:
