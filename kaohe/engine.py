@@ -23,6 +23,8 @@ from .rules.base import EPS, fmt, group_join
 from .rules.points import MissingDataError
 from .rules.selfcheck import self_gaps
 
+STR = pd.StringDtype("python", na_value=np.nan)  # pandas' text dtype as kaohe sets it up
+
 DETAIL_COLUMNS = [
     "unit_id", "unit_name", "indicator_id", "indicator_name", "section", "department", "method",
     "rule", "applicable", "max", "points", "lost", "inputs", "reason", "refs",
@@ -226,25 +228,36 @@ def _details(rubric, data, appl, results):
             sections[n.id] = top.name
     for adj in rubric.adjustments:
         sections[adj.id] = "加减分"
-    frames, line_frames, flag_frames = [], [], []
+    leaf_order = {n.id: i for i, n in enumerate(rubric.scored_leaves())}
+    unit_order = {u: i for i, u in enumerate(units.index)}
+    # the sort keys of each leaf's rows, made leaf by leaf: its units are usually the
+    # applicable ones in units.csv order (their positions), its indicator one code; a
+    # national year has over a million detail rows, not hashed again
+    unique = units.index.is_unique and appl.index.equals(units.index)
+    frames, line_frames, flag_frames, u_codes, i_codes = [], [], [], [], []
     for leaf_id, res in results.items():
         leaf = rubric.node(leaf_id)
         lines = res.lines.assign(indicator_id=leaf_id)
         line_frames.append(lines)
         if len(res.flags):
             flag_frames.append(res.flags.assign(indicator_id=leaf_id))
-        reason, refs = _join_lines(lines, res.points.index)
+        ids = res.points.index
+        at = _positions(ids, units.index, appl[leaf_id].to_numpy(dtype=bool)) if unique else None
+        reason, refs = _join_lines(lines, ids, at is not None)
         mx = leaf.max_points
+        inputs = res.inputs if res.inputs.index is ids else res.inputs.reindex(ids)
         frames.append(pd.DataFrame({
-            "unit_id": res.points.index,
+            "unit_id": ids,
             "indicator_id": leaf_id,
             "applicable": True,
             "max": mx,
             "points": res.points.to_numpy(dtype=float),
-            "inputs": res.inputs.reindex(res.points.index).to_numpy(),
+            "inputs": _texts(inputs),
             "reason": reason,
             "refs": refs,
         }))
+        u_codes.append(at if at is not None else _codes(pd.Series(ids, dtype=object), unit_order))
+        i_codes.append(np.full(len(ids), leaf_order.get(leaf_id, len(leaf_order)), dtype=np.int64))
     na = _na_reasons(rubric, data, appl)
     if len(na):
         # only a rubric that rescales (缺项折算) may say so; an indicator of another unit kind
@@ -255,13 +268,12 @@ def _details(rubric, data, appl, results):
             "max": 0.0, "points": np.nan, "inputs": "",
             "reason": "本项不适用（" + na["reason"] + "），不计分" + rescaled, "refs": "",
         }))
+        u_codes.append(_codes(na["unit_id"], unit_order))
+        i_codes.append(_codes(na["indicator_id"], leaf_order))
     details = pd.concat(frames, ignore_index=True)
-    leaf_order = {n.id: i for i, n in enumerate(rubric.scored_leaves())}
-    unit_order = {u: i for i, u in enumerate(units.index)}
-    # by unit, then indicator (stable); a national year has over a million detail rows, so
-    # every key is looked up once per distinct value, not once per row
-    u_code = _codes(details["unit_id"], unit_order)
-    i_code = _codes(details["indicator_id"], leaf_order)
+    # by unit, then indicator (stable)
+    u_code = np.concatenate(u_codes).astype(np.int64, copy=False)
+    i_code = np.concatenate(i_codes).astype(np.int64, copy=False)
     order = np.lexsort((i_code, u_code))
     details, u_code, i_code = details.take(order), u_code[order], i_code[order]
     meta = {n.id: n for n in rubric.scored_leaves()}
@@ -316,12 +328,30 @@ def _walk_one(top: Node):
     yield from rec(top, None, 1)
 
 
-def _join_lines(lines: pd.DataFrame, units: pd.Index) -> tuple[np.ndarray, np.ndarray]:
-    """One reason text and one refs text per unit; fast when each unit has one line."""
+def _positions(ids: pd.Index, units: pd.Index, mask: np.ndarray) -> np.ndarray | None:
+    """The positions in ``units`` (unique) of a leaf's units when they are the applicable
+    units in ``units``' order (what the rules return: ``ctx.unit_ids``), else None."""
+    pos = np.flatnonzero(mask)
+    if len(pos) == len(ids) and ids.equals(units[pos]):
+        return pos
+    return None
+
+
+def _texts(s: pd.Series):
+    """The values of a text column for a new frame: pandas' text array as it is (building
+    the frame from its objects would check every one again), anything else as objects."""
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype == STR:
+        return s.array
+    return s.to_numpy()
+
+
+def _join_lines(lines: pd.DataFrame, units: pd.Index, unique: bool = False) -> tuple:
+    """One reason text and one refs text per unit; fast when each unit has one line.
+    ``unique``: ``units`` is known to have no duplicates."""
     if lines.empty:
         return np.full(len(units), "", dtype=object), np.full(len(units), "", dtype=object)
-    if units.is_unique and pd.Index(lines["unit_id"]).equals(units):  # a line per unit, in order
-        return lines["text"].fillna("").to_numpy(), lines["ref"].fillna("").to_numpy()
+    if (unique or units.is_unique) and pd.Index(lines["unit_id"]).equals(units):  # a line per unit, in order
+        return _texts(lines["text"].fillna("")), _texts(lines["ref"].fillna(""))
     if lines["unit_id"].is_unique:
         s = lines.set_index("unit_id")
         return (s["text"].reindex(units).fillna("").to_numpy(),
