@@ -212,7 +212,13 @@ def fmt(x: float) -> str:
     """A number as a Chinese report writes it: at most two decimals, no trailing zeros."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "—"
-    s = f"{round(float(x) + 0.0, 2):.2f}".rstrip("0").rstrip(".")
+    # ".2f" rounds the exact binary value to two decimals, correctly, as round(x, 2) does
+    return _trimmed(f"{float(x) + 0.0:.2f}")
+
+
+def _trimmed(s: str) -> str:
+    """A number with two decimals without its trailing zeros ("-0.00" → "0")."""
+    s = s.rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
 
@@ -220,7 +226,11 @@ def fmt_series(s: pd.Series) -> pd.Series:
     """``s.map(fmt)``, calling ``fmt`` once per distinct value (scores repeat a lot: a
     national year has millions of cells but few distinct values)."""
     codes, uniques = pd.factorize(s, sort=False)
-    texts = np.array([fmt(u) for u in uniques] + [""], dtype=object)[codes]
+    if uniques.dtype.kind == "f":  # floats, none missing (coded -1): fmt without its checks
+        formatted = [_trimmed(f"{u + 0.0:.2f}") for u in uniques.tolist()]
+    else:
+        formatted = [fmt(u) for u in uniques]
+    texts = np.array(formatted + [""], dtype=object)[codes]
     missing = codes < 0
     if missing.any():  # NaN, None …: formatted as they are, like map does
         texts[missing] = [fmt(x) for x in s.to_numpy(dtype=object)[missing]]
