@@ -25,7 +25,7 @@ from .base import (
     lines_frame,
     register,
 )
-from .points import MissingDataError
+from .points import MissingDataError, unit_rows
 
 # -- 3. deductions per occurrence ----------------------------------------------------
 
@@ -73,7 +73,7 @@ class Deductions(Rule):
             f"{k.name}每{k.unit}扣{fmt(k.cost)}分" for k in self.kinds)
 
     def score(self, ctx: LeafContext) -> RuleResult:
-        obs = ctx.obs.dropna(subset=["unit_id"])
+        obs = unit_rows(ctx.obs)
         kinds = pd.DataFrame([k.model_dump() for k in self.kinds]).set_index("id")
         counts = obs[obs["value"] > 0]
         cost = kinds["cost"].reindex(counts["item"]).to_numpy() * counts["value"].to_numpy()
@@ -153,7 +153,7 @@ class RequiredCount(Rule):
                 f"每少1{self.unit}扣{fmt(self.cost)}分")
 
     def score(self, ctx: LeafContext) -> RuleResult:
-        obs = ctx.obs.dropna(subset=["unit_id"])
+        obs = unit_rows(ctx.obs)
         cnt = combine_values(obs[obs["item"] == self.count_item], "sum")
         if self.missing == "error":
             missing = ctx.unit_ids.difference(cnt.index)

@@ -26,7 +26,7 @@ from .base import (
     register,
     tiers_by_quota,
 )
-from .points import Combine, MissingDataError
+from .points import Combine, MissingDataError, unit_rows
 
 
 class Tier(Params):
@@ -102,7 +102,7 @@ class QuotaGrade(Rule):
             for t in self.tiers
         )
         if self.over == "units":
-            comb = combine_values(ctx.obs.dropna(subset=["unit_id"]), self.combine)
+            comb = combine_values(unit_rows(ctx.obs), self.combine)
             if self.missing == "error":
                 missing = ctx.unit_ids.difference(comb.index)
                 if len(missing):
