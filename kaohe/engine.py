@@ -369,17 +369,26 @@ def _distinct_refs(refs: list) -> str:
 
 
 def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult]) -> pd.DataFrame:
-    """Earned and maximum points of every node of the tree, per unit (wide frames)."""
-    earned: dict[str, pd.Series] = {}
-    maxed: dict[str, pd.Series] = {}
+    """Earned and maximum points of every node of the tree, per unit (long: unit × node).
+
+    Worked on arrays aligned to ``appl``'s units, in the order and with the operations the
+    sums always had (the same floats): Series arithmetic would check, at every step, that
+    two indexes of 40,000 unit ids are equal, comparing them id by id."""
+    earned: dict[str, np.ndarray] = {}
+    maxed: dict[str, np.ndarray] = {}
     idx = appl.index
+    applies = {c: appl[c].to_numpy(dtype=bool) for c in appl.columns}
+
+    def masked(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """``Series(x).where(m > EPS)``: NaN where the maximum is zero."""
+        return np.where(m > EPS, m, np.nan) if x is m else np.where(x > EPS, x, np.nan)
 
     def rec(node: Node) -> None:
-        a = appl[node.id]
+        a = applies[node.id]
         if node.is_leaf:
-            pts = results[node.id].points.reindex(idx)
-            earned[node.id] = pts.where(a, 0.0).fillna(0.0)
-            maxed[node.id] = pd.Series(np.where(a, node.max_points, 0.0), index=idx)
+            pts = results[node.id].points.reindex(idx).to_numpy(dtype=float)
+            earned[node.id] = np.where(a & ~np.isnan(pts), pts, 0.0)  # where(a, 0).fillna(0)
+            maxed[node.id] = np.where(a, node.max_points, 0.0)
             return
         for c in node.children:
             rec(c)
@@ -387,30 +396,29 @@ def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult
             e = sum(earned[c.id] for c in node.children)
             m = sum(maxed[c.id] for c in node.children)
             if node.missing == "share":
-                e = (e / m.where(m > EPS) * node.max_points).fillna(0.0)
-                m = pd.Series(np.where(m > EPS, node.max_points, 0.0), index=idx)
+                e = _nan_to_zero(e / masked(m, m) * node.max_points)
+                m = np.where(m > EPS, node.max_points, 0.0)
         else:
-            wsum = sum(appl[c.id].astype(float) * (c.weight or 0) for c in node.children)
+            wsum = sum(applies[c.id].astype(float) * (c.weight or 0) for c in node.children)
             ratio = sum(
-                appl[c.id].astype(float) * (c.weight or 0)
-                * (earned[c.id] / maxed[c.id].where(maxed[c.id] > EPS)).fillna(0.0)
+                applies[c.id].astype(float) * (c.weight or 0)
+                * _nan_to_zero(earned[c.id] / masked(maxed[c.id], maxed[c.id]))
                 for c in node.children
             )
-            e = (ratio / wsum.where(wsum > EPS) * node.max_points).fillna(0.0)
-            m = pd.Series(np.where(wsum > EPS, node.max_points, 0.0), index=idx)
-        earned[node.id] = e.where(a, 0.0)
-        maxed[node.id] = m.where(a, 0.0)
+            e = _nan_to_zero(ratio / masked(wsum, wsum) * node.max_points)
+            m = np.where(wsum > EPS, node.max_points, 0.0)
+        earned[node.id] = np.where(a, e, 0.0)
+        maxed[node.id] = np.where(a, m, 0.0)
 
-    for top in rubric.indicators:
-        rec(top)
+    with np.errstate(divide="ignore", invalid="ignore"):  # as pandas' arithmetic is
+        for top in rubric.indicators:
+            rec(top)
     ids = list(earned)
-    e = pd.DataFrame(earned)[ids]
-    m = pd.DataFrame(maxed)[ids]
     long = pd.DataFrame({
         "unit_id": np.repeat(idx.to_numpy(), len(ids)),
         "node_id": np.tile(np.array(ids, dtype=object), len(idx)),
-        "earned": e.to_numpy().ravel(),
-        "max": m.to_numpy().ravel(),
+        "earned": np.column_stack([earned[i] for i in ids]).ravel() if ids else np.array([]),
+        "max": np.column_stack([maxed[i] for i in ids]).ravel() if ids else np.array([]),
     })
     depth = {n.id: d for n, _, d in rubric.walk()}
     if all(i in depth for i in ids):  # the ids repeat per unit: tile their depths
@@ -418,6 +426,11 @@ def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult
     else:
         long["depth"] = long["node_id"].map(depth)
     return long
+
+
+def _nan_to_zero(x: np.ndarray) -> np.ndarray:
+    """``fillna(0.0)`` of a float array."""
+    return np.where(np.isnan(x), 0.0, x)
 
 
 __all__ = ["Scores", "score", "applicability", "fmt"]
