@@ -50,11 +50,14 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
     veto = flags.groupby("unit_id").agg(
         effects=("effect", lambda s: set(s)), veto_reason=("text", "；".join)
     ) if len(flags) else pd.DataFrame(columns=["effects", "veto_reason"])
-    effects = veto["effects"].reindex(idx)
-    has = effects.map(lambda s: isinstance(s, set))
-    zero = effects.map(lambda s: isinstance(s, set) and "zero" in s).astype(bool)
-    last = effects.map(lambda s: isinstance(s, set) and bool(s & {"zero", "last_grade"})).astype(bool)
-    bar = has.astype(bool)
+
+    def flagged(test) -> pd.Series:
+        """``test`` of each flagged unit's effects (a few units), False for the others."""
+        return veto["effects"].map(test).reindex(idx, fill_value=False).astype(bool)
+
+    zero = flagged(lambda s: "zero" in s)
+    last = flagged(lambda s: bool(s & {"zero", "last_grade"}))
+    bar = flagged(lambda s: True)
     for u in idx[zero]:
         explain[u].append(f"一票否决，考核得分由{fmt(t.at[u, 'total'])}分计为0分")
     t.loc[zero, "total"] = 0.0
@@ -100,7 +103,10 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
                                   + (f"（最多{fmt(c.cap)}分）" if c.cap is not None else ""))
     for hf in spec.history_flags:
         t[hf.id] = _history_flag(hf, rubric, data, t, explain)
-    t["explain"] = pd.Series({u: "；".join(v) for u, v in explain.items()}).reindex(idx)
+    if idx.is_unique:  # (a unit's list, in the units' order: no dictionary to look up)
+        t["explain"] = pd.Series(["；".join(explain[u]) for u in idx], index=idx)
+    else:
+        t["explain"] = pd.Series({u: "；".join(v) for u, v in explain.items()}).reindex(idx)
     t.index.name = "unit_id"
     return t.reset_index()
 
