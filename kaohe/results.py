@@ -17,7 +17,11 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
                   results: dict[str, RuleResult], flags: pd.DataFrame) -> pd.DataFrame:
     idx = units.index
     tops = [t.id for t in rubric.indicators]
-    top = nodes[nodes["node_id"].isin(tops)]
+    walked = [n.id for n, _, _ in rubric.walk()]
+    if len(set(walked)) == len(walked):  # ids are unique: the first level is depth 1
+        top = nodes[nodes["depth"].to_numpy() == 1]  # (no text compared, 1.2 million rows)
+    else:
+        top = nodes[nodes["node_id"].isin(tops)]
     earned = top.pivot(index="unit_id", columns="node_id", values="earned").reindex(idx)[tops]
     maxed = top.pivot(index="unit_id", columns="node_id", values="max").reindex(idx)[tops]
     t = units[["name", "kind"] + [g for g in rubric.groups if g != "kind"]].copy()
@@ -70,7 +74,8 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
     groups = _group_key(t, spec.ranking.within)
     order_key = pd.DataFrame({"v": t["vetoed"] if spec.ranking.vetoed_last else False, "k": -key})
     t["rank"] = _rank(order_key, groups, spec.ranking.method)
-    t["group_size"] = groups.map(groups.value_counts()).astype(int)
+    codes, sizes = _group_codes(groups)
+    t["group_size"] = pd.Series(sizes[codes], index=groups.index)
 
     if spec.grades:
         t["grade"] = pd.Series(pd.NA, index=idx, dtype=object)
@@ -152,6 +157,13 @@ def _group_key(t: pd.DataFrame, within: list[str]) -> pd.Series:
     return key
 
 
+def _group_codes(groups: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's group number, each group's size) of a group key (``_group_key``: text,
+    never missing); the sizes as ``groups.value_counts()`` gives them, looked up by number."""
+    codes, _ = pd.factorize(groups)
+    return codes, np.bincount(codes).astype(np.int64)
+
+
 def _rank(order_key: pd.DataFrame, groups: pd.Series, method: str) -> pd.Series:
     """Competition ranking (1, 2, 2, 4) or dense ranking within groups; vetoed last."""
     composite = order_key["v"].astype(float) * 1e9 + order_key["k"].astype(float)
@@ -191,13 +203,14 @@ def _advanced(a: AdvancedSpec, key: pd.Series, t: pd.DataFrame) -> pd.Series:
     out = pd.Series(False, index=t.index)
     # the whole group's size sets the quota; the eligible members are ranked (vectorised:
     # a national year has thousands of groups)
-    k_of = {g: a.top_n if a.top_n is not None
-            else round_count((a.top_share or 0) * int(n_group), a.rounding)
-            for g, n_group in groups.value_counts().items()}
+    codes, sizes = _group_codes(groups)
+    k_of = np.array([a.top_n if a.top_n is not None
+                     else round_count((a.top_share or 0) * int(n_group), a.rounding)
+                     for n_group in sizes], dtype=np.int64)
     # ties "all": a tie at the line takes the tie's best place (every tied unit is in)
     method = "min" if a.ties == "all" else "max"
     pos = key[ok].groupby(groups[ok], sort=False).rank(method=method, ascending=False)
-    out[ok] = (pos <= groups[ok].map(k_of)).to_numpy()
+    out[ok] = (pos <= k_of[codes[ok.to_numpy(dtype=bool)]]).to_numpy()
     return out
 
 
@@ -207,11 +220,12 @@ def _warning(w: WarningSpec, key: pd.Series, t: pd.DataFrame) -> pd.Series:
         out |= key < w.below - EPS
     if w.bottom_share is not None:
         groups = _group_key(t, w.within)
-        k_of = {g: round_count(w.bottom_share * int(n), w.rounding)
-                for g, n in groups.value_counts().items()}
+        codes, sizes = _group_codes(groups)
+        k_of = np.array([round_count(w.bottom_share * int(n), w.rounding) for n in sizes],
+                        dtype=np.int64)
         method = "min" if w.ties == "all" else "max"
         pos = key.groupby(groups, sort=False).rank(method=method, ascending=True)
-        out |= (pos <= groups.map(k_of)).to_numpy()
+        out |= (pos <= k_of[codes]).to_numpy()
     return out
 
 

@@ -539,7 +539,11 @@ def tiers_by_quota(
     grp = groups if groups is not None else pd.Series(0, index=values.index)
     method = "min" if ties == "higher" else "max"
     pos = values.groupby(grp, sort=False).rank(method=method, ascending=False)
-    size = grp.map(grp.value_counts())
+    codes, _ = pd.factorize(grp)
+    if len(codes) and codes.min() >= 0:  # each entry's group size, looked up by number
+        size = pd.Series(np.bincount(codes).astype(np.int64)[codes], index=grp.index)
+    else:  # a missing group (it has no size: NaN)
+        size = grp.map(grp.value_counts())
     cum = np.cumsum(shares)
     tier = pd.Series(len(shares), index=values.index, dtype=int)  # the last tier by default
     for j in range(len(cum) - 1, -1, -1):
