@@ -60,20 +60,6 @@ def unit_rows(obs: pd.DataFrame) -> pd.DataFrame:
     return obs.dropna(subset=["unit_id"])
 
 
-def _noted(obs: pd.DataFrame) -> pd.DataFrame:
-    """The rows whose ``note`` is a text, not blank. Most rows have none: the cells are
-    screened by truth value at C speed (None and "" are false), then the few left by type."""
-    notes = obs["note"].to_numpy()
-    try:
-        at = np.flatnonzero(notes.astype(bool)) if notes.dtype == object else None
-    except (TypeError, ValueError):  # a cell without a truth value (pd.NA)
-        at = None
-    if at is None:
-        at = np.arange(len(notes))
-    texts = np.array([isinstance(x, str) and x != "" for x in notes[at].tolist()], dtype=bool)
-    return obs.iloc[at[texts]]
-
-
 def _require(ctx: LeafContext, have: pd.Index, what: str) -> None:
     missing = ctx.unit_ids.difference(have)
     if len(missing):
@@ -135,11 +121,16 @@ class RaterPoints(Rule):
         # the raters are named only for a unit scored by one rater; notes are rare: join only
         # the rows that matter (a national year has 40,000 units × dozens of rated leaves)
         single = n.index[n.to_numpy() == 1]
-        one = obs[obs["unit_id"].isin(single)] if len(single) else obs.iloc[0:0]
-        sources = group_join(one["unit_id"], one["source"],
-                             lambda s: "、".join(dict.fromkeys(x for x in s if x))
-                             ).reindex(ctx.unit_ids).fillna("")
-        noted = _noted(obs)
+        if len(single):
+            one = obs[obs["unit_id"].isin(single)]
+            sources = group_join(one["unit_id"], one["source"],
+                                 lambda s: "、".join(dict.fromkeys(x for x in s if x))
+                                 ).reindex(ctx.unit_ids).fillna("")
+        else:  # no unit scored by one rater: no rater is named
+            sources = pd.Series("", index=ctx.unit_ids, dtype=object)
+        noted = obs[obs["note"].notna()]
+        noted = noted[np.array([isinstance(x, str) and x != "" for x in noted["note"]],
+                               dtype=bool)]  # texts only
         notes = group_join(noted["unit_id"], noted["note"], "；".join
                            ).reindex(ctx.unit_ids).fillna("")
         how = COMBINE_ZH[self.combine]
@@ -147,7 +138,9 @@ class RaterPoints(Rule):
         lost = ctx.max_points - points
         # a unit's sentences follow from (raters, the one rater's name, value, notes): build each
         # distinct combination once (hundreds to thousands among 40,000 units), then hand it out
-        first, which = _combinations(n, sources, raw, notes)
+        # (the same "" for every unit sets no combination apart)
+        first, which = _combinations(n, sources, raw, notes) if len(single) else \
+            _combinations(n, raw, notes)
         inputs_of = np.array([
             "无评分，按0分计" if k == 0
             else f"{s}评分{r}分{scale_txt}" if k == 1
