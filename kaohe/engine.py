@@ -356,9 +356,33 @@ def _join_lines(lines: pd.DataFrame, units: pd.Index, unique: bool = False) -> t
         s = lines.set_index("unit_id")
         return (s["text"].reindex(units).fillna("").to_numpy(),
                 s["ref"].fillna("").reindex(units).fillna("").to_numpy())
+    if unique:  # several lines of a unit (deductions): joined unit by unit in one pass
+        return _joined_by_unit(lines, units)
     text = group_join(lines["unit_id"], lines["text"], "；".join)
     refs = group_join(lines["unit_id"], lines["ref"], _distinct_refs)
     return text.reindex(units).fillna("").to_numpy(), refs.reindex(units).fillna("").to_numpy()
+
+
+def _joined_by_unit(lines: pd.DataFrame, units: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """``group_join`` of the texts and the refs of the lines by unit, reindexed to ``units``
+    (unique): the lines in row order within a unit, a line of no unit in ``units`` left out,
+    "" for a unit without lines. Grouped by the units' positions, without a groupby."""
+    at = units.get_indexer(lines["unit_id"])
+    order = np.argsort(at, kind="stable")
+    order = order[at[order] >= 0]
+    unit_at = at[order]
+    texts = lines["text"].to_numpy(dtype=object)[order].tolist()
+    refs = lines["ref"].to_numpy(dtype=object)[order].tolist()
+    text_out = np.full(len(units), "", dtype=object)
+    refs_out = np.full(len(units), "", dtype=object)
+    if not len(order):
+        return text_out, refs_out
+    starts = np.flatnonzero(np.r_[True, unit_at[1:] != unit_at[:-1]])
+    ends = np.r_[starts[1:], len(order)]
+    for a, b, u in zip(starts.tolist(), ends.tolist(), unit_at[starts].tolist(), strict=True):
+        text_out[u] = "；".join(texts[a:b])
+        refs_out[u] = _distinct_refs(refs[a:b])
+    return text_out, refs_out
 
 
 def _distinct_refs(refs: list) -> str:
