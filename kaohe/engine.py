@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -403,9 +404,9 @@ def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult
     idx = appl.index
     applies = {c: appl[c].to_numpy(dtype=bool) for c in appl.columns}
 
-    def masked(x: np.ndarray, m: np.ndarray) -> np.ndarray:
-        """``Series(x).where(m > EPS)``: NaN where the maximum is zero."""
-        return np.where(m > EPS, m, np.nan) if x is m else np.where(x > EPS, x, np.nan)
+    def masked(x: Any) -> np.ndarray:
+        """``x.where(x > EPS)``: NaN where a maximum (or a weight) is zero."""
+        return np.where(x > EPS, x, np.nan)
 
     def rec(node: Node) -> None:
         a = applies[node.id]
@@ -420,16 +421,16 @@ def _aggregate(rubric: Rubric, appl: pd.DataFrame, results: dict[str, RuleResult
             e = sum(earned[c.id] for c in node.children)
             m = sum(maxed[c.id] for c in node.children)
             if node.missing == "share":
-                e = _nan_to_zero(e / masked(m, m) * node.max_points)
+                e = _nan_to_zero(e / masked(m) * node.max_points)
                 m = np.where(m > EPS, node.max_points, 0.0)
         else:
             wsum = sum(applies[c.id].astype(float) * (c.weight or 0) for c in node.children)
             ratio = sum(
                 applies[c.id].astype(float) * (c.weight or 0)
-                * _nan_to_zero(earned[c.id] / masked(maxed[c.id], maxed[c.id]))
+                * _nan_to_zero(earned[c.id] / masked(maxed[c.id]))
                 for c in node.children
             )
-            e = _nan_to_zero(ratio / masked(wsum, wsum) * node.max_points)
+            e = _nan_to_zero(ratio / masked(wsum) * node.max_points)
             m = np.where(wsum > EPS, node.max_points, 0.0)
         earned[node.id] = np.where(a, e, 0.0)
         maxed[node.id] = np.where(a, m, 0.0)

@@ -61,7 +61,7 @@ def finish_totals(rubric: Rubric, data: Dataset, units: pd.DataFrame, nodes: pd.
 
     zero = flagged(lambda s: "zero" in s)
     last = flagged(lambda s: bool(s & {"zero", "last_grade"}))
-    bar = flagged(lambda s: True)
+    bar = flagged(lambda _: True)
     for u in idx[zero]:
         explain[u].append(f"一票否决，考核得分由{fmt(t.at[u, 'total'])}分计为0分")
     t.loc[zero, "total"] = 0.0
