@@ -33,7 +33,7 @@ from .schemas import TABLES, Table, check_frame, columns_of
 TRUE = {"1", "true", "yes", "y", "是", "t"}
 # text columns whose reader codes a load keeps (``Dataset.factorize``): the cross-checks and
 # the engine look every row's unit and indicator up (millions of rows, thousands of values)
-CODED = ("unit_id", "indicator_id")
+CODED = ("unit_id", "indicator_id", "item")
 
 
 @dataclass(frozen=True)
@@ -617,7 +617,7 @@ def check_against(rubric: Rubric, data: Dataset, rubric_file: str) -> list[Probl
     unit_ids = set(units["unit_id"])
     kinds = set(rubric.kind_ids())
 
-    def at(_table: str, ref_row: pd.Series, column: str, msg: str,
+    def at(_table: str, ref_row: pd.Series | dict[str, str], column: str, msg: str,
            code: Code = Code.DATA_REFERENCE) -> Problem:
         file, line = ref_row["ref"].rsplit(":", 1)  # the CSV or Parquet file read
         return Problem(f"{d}/{file}", line, column, msg, code)
@@ -687,50 +687,59 @@ def _check_rows(table, data, leaves, reads, unit_ids, item_ids, at) -> list[Prob
     df = data.tables[table]
     if df.empty:
         return problems
-    # each distinct indicator and unit id is looked up once (millions of rows, a few dozen
-    # indicators, thousands of units), on the reader's codes where it has them
+    refs = df["ref"]
+
+    def located(where: np.ndarray, column: str, texts, code: Code = Code.DATA_REFERENCE,
+                department: str = "") -> None:
+        """A problem per row (positions, in order) with its message."""
+        for ref, text in zip(refs.iloc[where], texts, strict=True):
+            problems.append(replace(at(table, {"ref": ref}, column, text), code=code,
+                                    department=department))
+
+    # each distinct indicator, unit id and item is looked up once (millions of rows, a few
+    # dozen indicators, thousands of units), on the reader's codes where it has them
     codes, ids = data.factorize(table, "indicator_id")
-    known = pd.Series(np.array([i in leaves for i in ids] + [False])[codes], index=df.index)
-    for _, row in df[~known].iterrows():
-        problems.append(at(table, row, "indicator_id",
-                           f"指标“{row['indicator_id']}”不是评分细则中的末级指标或加减分项"))
+    ind = df["indicator_id"]
+    known = np.array([i in leaves for i in ids] + [False])[codes]
+    bad = np.flatnonzero(~known)
+    located(bad, "indicator_id", [f"指标“{i}”不是评分细则中的末级指标或加减分项"
+                                  for i in ind.iloc[bad]])
     wants = "observations" if table == "observations" else "events"
-    right_kind = pd.Series(np.array([reads.get(i) == wants for i in ids] + [False])[codes],
-                           index=df.index)
-    for _, row in df[known & ~right_kind].iterrows():
-        if reads.get(row["indicator_id"]) not in ("observations", "events"):
+    right_kind = np.array([reads.get(i) == wants for i in ids] + [False])[codes]
+    for pos in np.flatnonzero(known & ~right_kind):
+        i = ind.iloc[pos]
+        if reads.get(i) not in ("observations", "events"):
             # results of other indicators (self_assessment) or of period rubrics: no rows
-            problems.append(at(table, row, "indicator_id",
-                               f"指标“{row['indicator_id']}”的得分取自其他指标或分期考核的结果，"
-                               "不读取数据行：请删除该行"))
+            located(np.array([pos]), "indicator_id", [f"指标“{i}”的得分取自其他指标或分期考核的结果，"
+                                                      "不读取数据行：请删除该行"])
             continue
         where = "events.csv" if wants == "observations" else "observations.csv"
-        problems.append(at(table, row, "indicator_id",
-                           f"指标“{row['indicator_id']}”的评分规则不读取本表数据（应放入 {where}）"))
-    fine = (known & right_kind).to_numpy()
-    everything = bool(fine.all())
-    ok = df if everything else df[fine]  # the usual case: no copy of millions of rows
-    refused = np.zeros(len(ok), dtype=bool)
-    offset = pd.Series(np.arange(len(ok)), index=ok.index)
-    for i, grp in _rows_by(ok, codes if everything else codes[fine], ids):
-        leaf = leaves[i]
-        found = (rows.observation_refusals(i, leaf.rule, grp, leaf.max_points, item_ids)
-                 if table == "observations" else rows.event_refusals(i, leaf.rule, grp))
-        for refusal in found:
-            bad = grp.iloc[refusal.rows]
-            refused[offset[bad.index].to_numpy()] = True
-            texts = (refusal.message if isinstance(refusal.message, pd.Series)
-                     else pd.Series(refusal.message, index=range(len(bad))))
-            dept = leaf.department
-            for (_, row), text in zip(bad.iterrows(), texts, strict=True):
-                problems.append(replace(at(table, row, refusal.column, text),
-                                        code=refusal.code, department=dept))
+        located(np.array([pos]), "indicator_id",
+                [f"指标“{i}”的评分规则不读取本表数据（应放入 {where}）"])
+    fine = known & right_kind
+    refused = np.zeros(len(df), dtype=bool)
     unit_codes, units = data.factorize(table, "unit_id")
+    if table == "observations":
+        item_codes, items = data.factorize(table, "item")
+        values = df["value"].to_numpy(dtype=float, na_value=np.nan)
+    for i, at_rows in _positions_by(np.where(fine, codes, -1), ids):
+        leaf = leaves[i]
+        if table == "observations":
+            found = rows.observation_refusals(
+                i, leaf.rule, rows.RowCodes(unit_codes[at_rows], units, item_codes[at_rows],
+                                            items, values[at_rows]),
+                leaf.max_points, item_ids)
+        else:
+            found = rows.event_refusals(i, leaf.rule, df.take(at_rows))
+        for refusal in found:
+            bad = at_rows[refusal.rows]
+            refused[bad] = True
+            texts = (refusal.message if isinstance(refusal.message, pd.Series)
+                     else [refusal.message] * len(bad))
+            located(bad, refusal.column, texts, refusal.code, leaf.department)
     listed = np.array([u in unit_ids for u in units] + [True])[unit_codes]  # blank: -1
-    if not everything:
-        listed = listed[fine]
-    for _, row in ok[~listed & ~refused].iterrows():
-        problems.append(at(table, row, "unit_id", f"单位“{row['unit_id']}”不在 units.csv 中"))
+    bad = np.flatnonzero(fine & ~listed & ~refused)
+    located(bad, "unit_id", [f"单位“{u}”不在 units.csv 中" for u in df["unit_id"].iloc[bad]])
     return problems
 
 
@@ -745,19 +754,24 @@ def positions(codes: np.ndarray, n: int) -> list[np.ndarray]:
     return np.split(order, np.concatenate([[skip], ends[:-1]]))[1:]
 
 
+def _positions_by(codes: np.ndarray, keys: np.ndarray):
+    """(key, rows as positions in order) as ``df.groupby(column, sort=True)`` yields them
+    (keys sorted, missing keys left out) for ``codes, keys`` = ``pd.factorize(df[column])``."""
+    at = positions(codes, len(keys))
+    for k in sorted(range(len(keys)), key=lambda k: keys[k]):
+        if len(at[k]):  # a value no row has (the reader's text of a blank) is left out
+            yield keys[k], at[k]
+
+
 def _rows_by(df: pd.DataFrame, codes: np.ndarray, keys: np.ndarray):
     """(key, rows) as ``df.groupby(column, sort=True)`` yields them (keys sorted, rows in file
     order, missing keys left out) for ``codes, keys`` = ``pd.factorize(df[column])``, but
     rows that are together are a slice, not a copy (millions of rows)."""
-    at = positions(codes, len(keys))
-    for k in sorted(range(len(keys)), key=lambda k: keys[k]):
-        pos = at[k]
-        if not len(pos):  # a value no row has (the reader's text of a blank)
-            continue
+    for key, pos in _positions_by(codes, keys):
         if pos[-1] - pos[0] == len(pos) - 1 and (np.diff(pos) == 1).all():
-            yield keys[k], df.iloc[pos[0]:pos[-1] + 1]
+            yield key, df.iloc[pos[0]:pos[-1] + 1]
         else:
-            yield keys[k], df.take(pos)
+            yield key, df.take(pos)
 
 
 def row_account(directory: Path, problems: list[Problem]) -> dict[str, tuple[int, int]]:

@@ -10,7 +10,7 @@ only the refused ones are visited). The Excel import asks the same rule methods 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,11 +49,59 @@ def wrong_item(indicator: str, allowed: frozenset[str], item: object) -> str | N
             f"实为“{'' if blank else item}”")
 
 
-def observation_refusals(indicator: str, rule: Rule, rows: pd.DataFrame, max_points: float,
-                         item_ids: set[str]) -> Iterator[Refusal]:
+@dataclass(frozen=True)
+class RowCodes:
+    """The observation rows of one indicator as the checks read them: unit and item as codes
+    into their distinct values (-1 where blank), the values as numbers. The loader hands
+    over its reader's codes (no hashing of millions of cells per indicator); a frame is
+    coded with ``of``."""
+
+    unit: np.ndarray
+    units: np.ndarray  # distinct unit ids (objects); may hold ids no row here has
+    item: np.ndarray
+    items: np.ndarray  # distinct items (objects); may hold items no row here has
+    value: np.ndarray  # float, NaN where blank
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame) -> RowCodes:
+        unit, units = pd.factorize(rows["unit_id"])
+        item, items = pd.factorize(rows["item"])
+        return cls(unit, np.asarray(units, dtype=object), item, np.asarray(items, dtype=object),
+                   rows["value"].to_numpy(dtype=float, na_value=np.nan))
+
+    def __len__(self) -> int:
+        return len(self.unit)
+
+
+def _per_value(codes: np.ndarray, values: np.ndarray, test: Callable[[object], bool]
+               ) -> np.ndarray:
+    """``test`` of each row's value, False where blank (-1): asked once per distinct value
+    that some row has, not once per row."""
+    seen = np.zeros(len(values) + 1, dtype=bool)
+    seen[codes] = True  # a blank's -1 marks the last slot
+    answer = np.zeros(len(values) + 1, dtype=bool)
+    for k in np.flatnonzero(seen[:-1]):
+        answer[k] = test(values[k])
+    return answer[codes]
+
+
+def _texts(codes: np.ndarray, values: np.ndarray, say: Callable[[object], str | None]
+           ) -> pd.Series:
+    """One message per row from its value (None where blank)."""
+    return pd.Series([say(None if c < 0 else values[c]) for c in codes.tolist()])
+
+
+def _not_listed(i: object) -> str:
+    return f"事项“{'' if i is None else i}”不在 items.csv 中"
+
+
+def observation_refusals(indicator: str, rule: Rule, rows: pd.DataFrame | RowCodes,
+                         max_points: float, item_ids: set[str]) -> Iterator[Refusal]:
     """The observation rows of one indicator that its rule does not read."""
+    if isinstance(rows, pd.DataFrame):
+        rows = RowCodes.of(rows)
     level = rule.row_level()
-    blank = rows["unit_id"].isna().to_numpy()
+    blank = rows.unit < 0
     refused = np.zeros(len(rows), dtype=bool)
 
     def take(mask: np.ndarray) -> np.ndarray:
@@ -68,59 +116,59 @@ def observation_refusals(indicator: str, rule: Rule, rows: pd.DataFrame, max_poi
         yield Refusal(take(~blank), "unit_id", ITEM_ROWS_ONLY)
     away = rule.refused_units()
     if away:
-        units = rows["unit_id"]
-        hit = take(units.isin(list(away)).to_numpy())
+        hit = take(_per_value(rows.unit, rows.units, lambda u: u in away))
         if len(hit):
-            yield Refusal(hit, "unit_id", units.iloc[hit].map(away).reset_index(drop=True))
-    items = rows["item"]
+            yield Refusal(hit, "unit_id", _texts(rows.unit[hit], rows.units, away.__getitem__))
+    listed = _per_value(rows.item, rows.items, lambda i: i in item_ids)
     item_rows = blank if level == "both" else np.full(len(rows), level == "item")
-    bad_item = item_rows & ~items.isin(item_ids).to_numpy()
-    hit = take(bad_item)
+    hit = take(item_rows & ~listed)
     if len(hit):
-        texts = items.iloc[hit].map(lambda i: f"事项“{'' if i is None else i}”不在 items.csv 中")
-        yield Refusal(hit, "item", texts.reset_index(drop=True))
+        yield Refusal(hit, "item", _texts(rows.item[hit], rows.items, _not_listed))
     if level == "unit" or level == "both":
         allowed = rule.observation_items()
         unit_rows = ~item_rows & ~refused
         if level == "both":
-            ok = items.isin(item_ids).to_numpy()
+            ok = listed
         elif allowed:
-            ok = items.isin(list(allowed)).to_numpy()
+            ok = _per_value(rows.item, rows.items, lambda i: i in allowed)
         else:
-            ok = items.isna().to_numpy()
+            ok = rows.item < 0
         hit = take(unit_rows & ~ok)
         if len(hit):
-            if level == "both":
-                texts = items.iloc[hit].map(
-                    lambda i: f"事项“{'' if i is None else i}”不在 items.csv 中")
-            else:
-                texts = items.iloc[hit].map(lambda i: wrong_item(indicator, allowed, i))
-            yield Refusal(hit, "item", texts.reset_index(drop=True))
+            say = (_not_listed if level == "both"
+                   else lambda i: wrong_item(indicator, allowed, i))
+            yield Refusal(hit, "item", _texts(rows.item[hit], rows.items, say))
     yield from _values(indicator, rule, rows, max_points, refused)
 
 
-def _values(indicator: str, rule: Rule, rows: pd.DataFrame, max_points: float,
+def _values(indicator: str, rule: Rule, rows: RowCodes, max_points: float,
             refused: np.ndarray) -> Iterator[Refusal]:
     """Values the rule cannot hold (``Rule.value_spec``): refused, never clipped.
 
-    Linear in the rows: one spec per distinct item, then one vectorised comparison of every
-    row against its item's bounds (a survey has 100,000 distinct items); only the rows
+    Linear in the rows: one spec per distinct item read, then one vectorised comparison of
+    every row against its item's bounds (a survey has 100,000 distinct items); only the rows
     refused are visited for their message."""
-    if rows.empty:
+    if not len(rows):
         return
-    codes, uniq = pd.factorize(rows["item"], use_na_sentinel=True)  # blank item → -1
-    codes = np.where(codes < 0, len(uniq), codes)
+    n = len(rows.items)
+    codes = np.where(rows.item < 0, n, rows.item)  # blank item → n
+    read = np.zeros(n + 1, dtype=bool)
+    read[codes[~refused]] = True  # items of refused rows have no spec
     blank = rule.value_spec(max_points, None)
-    read = set(np.unique(codes[~refused]).tolist())  # items of refused rows have no spec
-    specs = [rule.value_spec(max_points, item) if i in read else blank
-             for i, item in enumerate(uniq)]
-    specs.append(blank)
-    v = rows["value"].to_numpy(dtype=float, na_value=np.nan)
-    lo = np.array([-np.inf if s.choices or s.lo is None else s.lo for s in specs])[codes]
-    hi = np.array([np.inf if s.choices or s.hi is None else s.hi + 1e-9 for s in specs])[codes]
-    bad = (v < lo) | (v > hi)
-    for choices in {tuple(s.choices) for s in specs if s.choices}:  # 1/0 and the like
-        these = np.array([tuple(s.choices or ()) == choices for s in specs])[codes]
+    specs = {int(k): rule.value_spec(max_points, rows.items[k]) if k < n else blank
+             for k in np.flatnonzero(read)}
+    lo = np.full(n + 1, -np.inf)
+    hi = np.full(n + 1, np.inf)
+    for k, s in specs.items():
+        if not s.choices:
+            lo[k] = -np.inf if s.lo is None else s.lo
+            hi[k] = np.inf if s.hi is None else s.hi + 1e-9
+    v = rows.value
+    bad = (v < lo[codes]) | (v > hi[codes])
+    for choices in {tuple(s.choices) for s in specs.values() if s.choices}:  # 1/0 and the like
+        same = np.zeros(n + 1, dtype=bool)
+        same[[k for k, s in specs.items() if tuple(s.choices) == choices]] = True
+        these = same[codes]
         bad[these] = ~np.isin(v[these], choices)
     hit = np.flatnonzero(~refused & bad & ~np.isnan(v))
     if not len(hit):
@@ -128,7 +176,7 @@ def _values(indicator: str, rule: Rule, rows: pd.DataFrame, max_points: float,
     texts = []
     for pos in hit:
         try:
-            parse_number(float(v[pos]), specs[codes[pos]])
+            parse_number(float(v[pos]), specs[int(codes[pos])])
             texts.append(f"指标“{indicator}”：取值不符")
         except CellError as exc:
             texts.append(f"指标“{indicator}”：{exc}")
