@@ -539,23 +539,34 @@ WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])
 
 def unit_id_problems(units: pd.DataFrame, shown: str) -> list[Problem]:
     """Unit ids become file names (report pages, feedback files): two ids differing only by
-    case collide on Windows and macOS, and a device name cannot be a file there."""
+    case collide on Windows and macOS, and a device name cannot be a file there. Each id
+    is looked at once without its row; only the rows with a problem are visited."""
     if units.empty or "unit_id" not in units:
         return []
+    at = np.flatnonzero(units["unit_id"].notna().to_numpy())
+    ids = np.array([str(u) for u in units["unit_id"].iloc[at]], dtype=object)
+    reserved = np.array([WINDOWS_RESERVED.match(u) is not None for u in ids], dtype=bool)
+    folded, _ = pd.factorize(np.array([u.casefold() for u in ids], dtype=object))
+    _, first = np.unique(folded, return_index=True)  # codes in order of first appearance
+    first = first[folded]
+    other = ids != ids[first]  # differs from the first id of its folded form
+    bad = np.flatnonzero(reserved | other)
+    refs = units["ref"]
+
+    def line(k: int) -> str:
+        return str(refs.iloc[at[k]]).rsplit(":", 1)[1]
+
     problems = []
-    ids = units["unit_id"].dropna().astype(str)
-    first: dict[str, tuple[str, str]] = {}
-    for uid, ref in zip(ids, units.loc[ids.index, "ref"], strict=True):
-        line = ref.rsplit(":", 1)[1]
-        if WINDOWS_RESERVED.match(uid):
-            problems.append(Problem(shown, line, "unit_id",
+    for k in bad.tolist():
+        uid = ids[k]
+        if reserved[k]:
+            problems.append(Problem(shown, line(k), "unit_id",
                                     f"单位编号“{uid}”是 Windows 保留的设备名，不能作文件名：请换一个编号"))
-        low = uid.casefold()
-        if low in first and first[low][0] != uid:
-            problems.append(Problem(shown, line, "unit_id",
-                                    f"单位编号“{uid}”与第{first[low][1]}行的“{first[low][0]}”只差大小写："
+        if other[k]:
+            f = int(first[k])
+            problems.append(Problem(shown, line(k), "unit_id",
+                                    f"单位编号“{uid}”与第{line(f)}行的“{ids[f]}”只差大小写："
                                     "在 Windows 和 macOS 上会是同一个文件，请换一个编号"))
-        first.setdefault(low, (uid, line))
     return problems
 
 
