@@ -100,10 +100,10 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
     reported there (one note per file: a rule applied, never silently). The index is the
     line each row starts on, less 2."""
     raw = path.read_bytes()
-    text = csvtext.decode_csv(raw, shown)  # encodings, quotes, control characters
+    csvtext.check_bytes(raw, shown)  # quotes, control characters (the encoding: below)
     cols = _fast_columns(raw)
     if cols is None:
-        return _read_text(text, raw, shown, notes)
+        return _read_text(csvtext.decode_csv(raw, shown), raw, shown, notes)
     trimmed = [columnar.trim(c) for c in cols.cells]
     if notes is not None:
         notes.extend(_trimmed_notes(cols, trimmed, shown))
@@ -116,9 +116,9 @@ def _fast_columns(raw: bytes, expected: list[str] | None = None) -> columnar.Col
     """The columns of a CSV read by ``kaohe.columnar``, or None where the general reader
     must look: anything Excel leaves around a table (separator-only rows, columns without a
     header), a repeated header line, missing columns (the general reader explains the
-    header), and whatever ``columnar`` itself declines. ``raw`` has passed
-    ``csvtext.decode_csv``; what is read here is UTF-8 (``columnar`` declines the rest),
-    so the header is looked for again in the bytes, not in a decoded copy of the file."""
+    header), and whatever ``columnar`` itself declines, such as bytes that are not UTF-8.
+    ``raw`` has passed ``csvtext.check_bytes``; what is read here is UTF-8, so the header
+    is looked for again in the bytes, not in a decoded copy of the file."""
     if csvtext.may_have_empty_rows(raw):
         return None
     cols = columnar.csv_columns(raw)
@@ -313,12 +313,13 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
         header, decoded = "", ""
     else:
         header = "1"
-        try:  # encodings, quotes, control characters: refused before any row is read
-            csvtext.decode_csv(raw, shown)  # its text (twice the file) is not kept meanwhile
+        try:  # encodings, quotes, control characters: refused before any row is read;
+            # the fast path reads only valid UTF-8, others are decoded by the general one
+            csvtext.check_bytes(raw, shown)
+            cols = _fast_columns(raw, columns_of(table.model))
+            decoded = csvtext.decode_csv(raw, shown) if cols is None else ""
         except KaoheError as exc:
             return None, digest, exc.problems
-        cols = _fast_columns(raw, columns_of(table.model))
-        decoded = csvtext.decode_csv(raw, shown) if cols is None else ""
     if cols is not None and len(cols):
         del raw  # the file's bytes (170 MB for a national year) are read: not kept meanwhile
         frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes,

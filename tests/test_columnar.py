@@ -125,6 +125,30 @@ def test_quoted_line_breaks_keep_line_numbers(tmp_path, monkeypatch):
     assert list(fast[0]["ref"]) == ["observations.csv:2", "observations.csv:4"]
 
 
+@pytest.mark.parametrize("cell", [
+    b"\xff", b"\xed\xa0\x80", b"\xc0\x80", b"\xf4\x90\x80\x80", b"\xe8\xaf",
+    "评审".encode("gb18030"), b'"\xe8\xaf\x84\xff"', b"\xef\xbf\xbf"])
+def test_bytes_not_utf8_refused_as_decode_csv_says(tmp_path, monkeypatch, cell):
+    """The fast path does not decode the file in Python to validate it: pyarrow refuses
+    what is not UTF-8 (a lone surrogate, an overlong form, a GB18030 cell …) and the
+    general reader decodes and says what is wrong, exactly as when every file was decoded
+    first; a noncharacter (U+FFFF) is UTF-8 for both."""
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "observations.csv").write_bytes(
+        b"unit_id,indicator_id,source,item,value,note\n"
+        b"a,r01,x,,1,ok\nb,r01,x,,2," + cell + b"\n")
+    fast, general = both_ways(d, "observations", monkeypatch)
+    assert_same(fast, general)
+    raw = (d / "observations.csv").read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        assert columnar.csv_columns(raw) is None  # then GB18030 throughout, or refused
+    else:
+        assert columnar.csv_columns(raw) is not None
+
+
 def test_table_read_in_chunks_reads_alike(tmp_path, monkeypatch):
     """A file larger than pyarrow's block (1 MB) is read in several chunks, each with its
     own dictionary of texts: the same frame, notes and problems as the general reader,

@@ -1,6 +1,8 @@
 """The bytes → text layer of a CSV file: nothing a spreadsheet shows is read differently.
 
-``decode_csv`` is called on the whole file before any parsing. The common file (one
+``decode_csv`` is called on the whole file before any parsing (``check_bytes``, its checks
+but the encoding, when the fast path of ``kaohe.columnar`` reads the file: pyarrow takes only
+valid UTF-8, and anything else goes through ``decode_csv``). The common file (one
 encoding, no control characters, no quoted cell over several lines) passes a few checks that
 run over the whole buffer in C (a decode, two regular-expression scans); only a file that
 fails one of them is looked at line by line, to say where and what:
@@ -58,6 +60,16 @@ def decode_csv(raw: bytes, shown: str) -> str:
     if problems:
         raise KaoheError(problems)
     return text
+
+
+def check_bytes(raw: bytes, shown: str) -> None:
+    """``decode_csv``'s checks but the encoding, for a file about to be read by the fast
+    path (``kaohe.columnar``), which takes only valid UTF-8 (pyarrow refuses any other
+    bytes as it reads; the general path then decodes with ``decode_csv``): no decoded copy
+    of a national file is made just to be thrown away. A file that fails raises exactly
+    what ``decode_csv`` raises (its encoding problems come first)."""
+    if control_characters(raw, shown) or unbalanced_quotes(raw, shown):
+        decode_csv(raw, shown)
 
 
 def decode_lines(raw: bytes, shown: str) -> str:
