@@ -398,7 +398,7 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         notes.extend(_trimmed_note(np.column_stack([none if c is None else c for c in changed]),
                                    cols.rows, cols.names, shown))
     del changed
-    index = pd.Index(cols.rows - 2)
+    index = pd.Index(cols.rows - 2, copy=False)
     frame: dict[str, pd.Series] = {}
     text: dict[str, tuple[np.ndarray, pa.Array, int]] = {}  # codes, values, blank's code
     numbers: dict[str, np.ndarray] = {}
@@ -411,11 +411,12 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
             if values is None:
                 general[name] = pd.Series(col.to_pandas().array, index=index)
                 continue
-            frame[name] = pd.Series(values, index=index)
+            # the arrays were made here: not copied again (pandas copies a numpy input)
+            frame[name] = pd.Series(values, index=index, copy=False)
             numbers[name] = values
             continue
         objects, code, uniques, blank = columnar.as_objects(*enc)
-        frame[name] = pd.Series(objects, index=index, dtype=object)
+        frame[name] = pd.Series(objects, index=index, dtype=object, copy=False)
         text[name] = (code, uniques, blank)
         if coded is not None and name in CODED:
             coded[name] = Coded(code, uniques.to_pylist(), blank)
@@ -703,8 +704,10 @@ def _check_rows(table, data, leaves, reads, unit_ids, item_ids, at) -> list[Prob
 
     def located(where: np.ndarray, column: str, texts, code: Code = Code.DATA_REFERENCE,
                 department: str = "") -> None:
-        """A problem per row (positions, in order) with its message."""
-        for ref, text in zip(refs.iloc[where], texts, strict=True):
+        """A problem per row (positions, in order) with its message. Each ref is read by
+        itself: taking rows of the chunked text column would join its chunks first."""
+        for pos, text in zip(where.tolist(), texts, strict=True):
+            ref = refs.iloc[pos]
             problems.append(replace(at(table, {"ref": ref}, column, text), code=code,
                                     department=department))
 
@@ -734,6 +737,8 @@ def _check_rows(table, data, leaves, reads, unit_ids, item_ids, at) -> list[Prob
     if table == "observations":
         item_codes, items = data.factorize(table, "item")
         values = df["value"].to_numpy(dtype=float, na_value=np.nan)
+    else:
+        types = df[["type"]]  # what an event rule reads (not the chunked refs)
     for i, at_rows in _positions_by(np.where(fine, codes, -1), ids):
         leaf = leaves[i]
         if table == "observations":
@@ -742,7 +747,7 @@ def _check_rows(table, data, leaves, reads, unit_ids, item_ids, at) -> list[Prob
                                             items, values[at_rows]),
                 leaf.max_points, item_ids)
         else:
-            found = rows.event_refusals(i, leaf.rule, df.take(at_rows))
+            found = rows.event_refusals(i, leaf.rule, types.take(at_rows))
         for refusal in found:
             bad = at_rows[refusal.rows]
             refused[bad] = True
