@@ -82,7 +82,8 @@ def _per_value(codes: np.ndarray, values: np.ndarray, test: Callable[[object], b
     answer = np.zeros(len(values) + 1, dtype=bool)
     for k in np.flatnonzero(seen[:-1]):
         answer[k] = test(values[k])
-    return answer[codes]
+    out: np.ndarray = answer[codes]
+    return out
 
 
 def _texts(codes: np.ndarray, values: np.ndarray, say: Callable[[object], str | None]
@@ -118,7 +119,7 @@ def observation_refusals(indicator: str, rule: Rule, rows: pd.DataFrame | RowCod
     if away:
         hit = take(_per_value(rows.unit, rows.units, lambda u: u in away))
         if len(hit):
-            yield Refusal(hit, "unit_id", _texts(rows.unit[hit], rows.units, away.__getitem__))
+            yield Refusal(hit, "unit_id", _texts(rows.unit[hit], rows.units, lambda u: away[str(u)]))
     listed = _per_value(rows.item, rows.items, lambda i: i in item_ids)
     item_rows = blank if level == "both" else np.full(len(rows), level == "item")
     hit = take(item_rows & ~listed)
