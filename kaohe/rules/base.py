@@ -386,17 +386,16 @@ def _arrow_refs(g: Any, sizes: pd.Series, refs: pd.Series) -> np.ndarray | None:
     # a ref that is not first in its group loses its "file:" to a ",": "file:2,5,9"
     later = np.ones(n, dtype=bool)
     later[starts] = False
-    keep = np.ones(len(data), dtype=bool)
-    cut = offs[:-1][later]
-    for j in range(p - 1):
-        keep[cut + j] = False
-    data = data.copy()
-    data[cut + p - 1] = ord(",")
-    lost = np.zeros(n, dtype=np.int64)
-    lost[later] = p - 1
-    new_offs = np.concatenate([[0], np.cumsum(np.diff(offs) - lost)])[np.concatenate([[0], ends])]
-    joined = pa.LargeStringArray.from_buffers(len(size), pa.py_buffer(new_offs),
-                                              pa.py_buffer(data[keep]))
+    first = offs[:-1] + np.where(later, p - 1, 0)  # its first byte kept: the ":" or "f"
+    length = offs[1:] - first
+    kept = np.zeros(n + 1, dtype=np.int64)  # where each ref's kept bytes start in the result
+    np.cumsum(length, out=kept[1:])
+    at = np.repeat(first - kept[:-1], length)  # one gather of every kept byte
+    at += np.arange(kept[-1])
+    text = data[at]
+    text[kept[:-1][later]] = ord(",")  # that ":" becomes the comma between two lines
+    joined = pa.LargeStringArray.from_buffers(len(size), pa.py_buffer(kept[np.r_[0, ends]]),
+                                              pa.py_buffer(text))
     out: np.ndarray = joined.to_numpy(zero_copy_only=False)
     small = np.flatnonzero(size <= 3)  # up to three refs are shown whole: "a:2；a:5"
     if len(small):
