@@ -323,48 +323,38 @@ def _grouped_refs(g: Any, refs: pd.Series) -> pd.Series:
     """``g.agg(_join_refs)`` for ``g`` = ``refs`` grouped (an existing groupby is reused).
 
     When every ref is ``file:line`` of one file (the usual case: one input table), the
-    line numbers are cut out of one joined string at C speed instead of splitting each
-    ref in Python; anything else takes ``_join_refs`` group by group."""
+    groups are joined on the bytes of the refs as Arrow text (``_arrow_refs``) instead of
+    splitting each ref in Python; anything else takes ``_join_refs`` group by group."""
     sizes = g.size()
     if sizes.empty:
         return g.agg(_join_refs)
     if (joined := _arrow_refs(g, sizes, refs)) is not None:
         return pd.Series(joined, index=sizes.index, name=refs.name)
     vals, starts, ends = _by_group(g, sizes, refs)
-    size = sizes.to_numpy()
-    k = int(size[0])
-    same = bool((size == k).all())  # every unit has as many rows (raters): k at a time
-    if same and k <= 3:
-        out = ["；".join(t) for t in zip(*[iter(vals)] * k, strict=True)]
-    elif same and (blocks := _ref_blocks(vals, k)) is not None:
-        out = blocks
-    elif (lines := _line_numbers(vals)) is None:
-        out = [_join_refs(vals[a:b]) for a, b in zip(starts, ends, strict=True)]
-    elif same:
-        prefix, nums = lines
-        out = [prefix + ",".join(t) for t in zip(*[iter(nums)] * k, strict=True)]
-    else:
-        prefix, nums = lines
-        out = ["；".join(vals[a:b]) if b - a <= 3 else prefix + ",".join(nums[a:b])
-               for a, b in zip(starts, ends, strict=True)]
-    return pd.Series(out, index=sizes.index, name=refs.name)
+    return pd.Series([_join_refs(vals[a:b]) for a, b in zip(starts, ends, strict=True)],
+                     index=sizes.index, name=refs.name)
 
 
 def _arrow_refs(g: Any, sizes: pd.Series, refs: pd.Series) -> np.ndarray | None:
     """``_join_refs`` of each group for refs in Arrow text (as ``kaohe.dataset`` loads them)
     when every ref is "file:line" of one file, worked on the Arrow buffers: no Python string
-    per row, one per group. None otherwise (the general path then decides)."""
-    if not isinstance(refs.dtype, pd.StringDtype) or refs.dtype.storage != "pyarrow":
-        return None
-    arr = pa.array(refs.array)
+    per row, one per group. Refs held as Python text (frames made in memory) are made Arrow
+    text first. None otherwise (the general path then decides)."""
+    if isinstance(refs.dtype, pd.StringDtype) and refs.dtype.storage == "pyarrow":
+        arr = pa.array(refs.array)
+    else:
+        try:  # anything but text (None, NaN, numbers) is refused here
+            arr = pa.array(refs.to_numpy(dtype=object), type=pa.string(), from_pandas=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return None
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.null_count or not len(arr):
         return None
-    first = arr[0].as_py()
-    if ":" not in first:
+    ref = arr[0].as_py()
+    if ":" not in ref:
         return None
-    prefix = first.rsplit(":", 1)[0] + ":"
+    prefix = ref.rsplit(":", 1)[0] + ":"
     order = _group_order(g)
     if order is not None:
         arr = arr.take(pa.array(order))
@@ -404,55 +394,6 @@ def _arrow_refs(g: Any, sizes: pd.Series, refs: pd.Series) -> np.ndarray | None:
             a, b = int(starts[k]), int(ends[k])
             out[k] = "；".join(vals[a:b] if vals is not None else arr[a:b].to_pylist())
     return out
-
-
-def _joined_one_file(refs: list[Any]) -> tuple[str, str] | None:
-    """("file:" of the first ref, every ref joined by line breaks) when the refs are text
-    and the first names a file; the callers then check that all name that same file."""
-    if not refs or not isinstance(refs[0], str) or ":" not in refs[0]:
-        return None
-    try:
-        return refs[0].rsplit(":", 1)[0] + ":", "\n".join(refs)
-    except TypeError:  # a ref that is not text
-        return None
-
-
-def _ref_blocks(refs: list[Any], k: int) -> list[str] | None:
-    """``_join_refs`` of each run of ``k`` (> 3) refs when every ref is an ASCII "file:line"
-    of one file: "file:" + the run's lines joined by ",". Worked on the bytes of one joined
-    string, without a string per ref (200,000 refs a leaf in a national year); else None."""
-    joined = _joined_one_file(refs)
-    if joined is None:
-        return None
-    prefix, big = joined
-    n = len(refs)
-    if (not big.isascii() or big.count(":") != n or not big.startswith(prefix)
-            or big.count("\n" + prefix) != n - 1):
-        return None
-    b = np.frombuffer(big.encode("ascii"), dtype=np.uint8).copy()
-    breaks = np.flatnonzero(b == ord("\n"))
-    if len(breaks) != n - 1:  # a line break inside a ref
-        return None  # (else every ref is prefix + a line with no ":" and no line break)
-    inner = np.delete(breaks, np.arange(k - 1, n - 1, k))
-    b[inner] = ord(",")  # the break between two refs of a run, and the next ref's "file:"
-    keep = np.ones(len(b), dtype=bool)
-    for j in range(1, len(prefix) + 1):
-        keep[inner + j] = False
-    return b[keep].tobytes().decode("ascii").split("\n")
-
-
-def _line_numbers(refs: list[Any]) -> tuple[str, list[str]] | None:
-    """("file:", [line, …]) if every ref is "file:line" with the same file and one colon
-    (then ``_join_refs`` of any group is "file:" + its lines); else None."""
-    joined = _joined_one_file(refs)
-    if joined is None:
-        return None
-    prefix, big = joined
-    n = len(refs)
-    if big.count("\n") != n - 1 or big.count(":") != n or not big.startswith(prefix):
-        return None
-    nums = big[len(prefix):].split("\n" + prefix)  # one part per row, or the check fails
-    return (prefix, nums) if len(nums) == n else None
 
 
 def _join_refs(refs: Iterable[str]) -> str:

@@ -1,6 +1,7 @@
 """The input rows of a unit, joined for its line: ``observations.csv:2,5,9,11`` (more than
-three rows of one file) or the refs whole (``a.csv:2；a.csv:5``). Loaded refs are Arrow text
-and are joined on Arrow's buffers; the result must be the one the general path gives."""
+three rows of one file) or the refs whole (``a.csv:2；a.csv:5``). Refs are joined on the
+bytes of Arrow text (loaded refs are Arrow text; Python text is made so first); the result
+must be ``_join_refs`` of each group, the definition."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from kaohe import columnar
 from kaohe.dataset import load_dataset
-from kaohe.rules.base import join_refs
+from kaohe.rules.base import _join_refs, join_refs
 
 
 def arrow_refs(file: str, lines: list[int] | np.ndarray) -> pd.Series:
@@ -33,7 +34,7 @@ def test_rows_of_a_unit_apart_in_the_file_are_joined_in_file_order():
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_arrow_refs_join_as_python_text_does(seed):
+def test_refs_join_as_the_definition_does(seed):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 80))
     lines = rng.permutation(np.arange(2, 2 + 3 * n))[:n]
@@ -44,9 +45,19 @@ def test_arrow_refs_join_as_python_text_does(seed):
         keys = keys.sort_values(kind="stable").reset_index(drop=True)
     if seed % 5 == 0:
         keys[keys == "u1"] = None  # rows without a unit are left out, as groupby does
-    fast, general = join_refs(keys, refs), join_refs(keys, refs.astype(object))
-    assert fast.tolist() == general.tolist()
-    assert fast.index.tolist() == general.index.tolist()
+    expected = refs.astype(object).groupby(keys, sort=False).agg(_join_refs)
+    for held in (refs, refs.astype(object)):  # Arrow text as loaded, Python text
+        joined = join_refs(keys, held)
+        assert joined.tolist() == expected.tolist()
+        assert joined.index.tolist() == expected.index.tolist()
+
+
+def test_rows_of_two_files_are_shown_whole():
+    refs = pd.Series(["a.csv:2", "a.csv:3", "b.csv:4", "a.csv:5", "a.csv:6", "a.csv:7"],
+                     dtype=object)
+    keys = pd.Series(["u", "u", "u", "u", "v", "v"])
+    assert join_refs(keys, refs).to_dict() == {"u": "a.csv:2；a.csv:3；b.csv:4；a.csv:5",
+                                               "v": "a.csv:6；a.csv:7"}
 
 
 def test_loaded_refs_are_arrow_text_with_file_and_line(tmp_path):
