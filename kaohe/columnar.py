@@ -12,6 +12,7 @@ general reader's, only faster; ``tests/test_columnar.py`` checks both on the sam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,20 +23,24 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from .readers.csvtext import CONTROL
+
 # What ``str.strip()`` removes: every character for which ``str.isspace()`` holds
 # (tests/test_columnar.py checks the list against Python's own).
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 BOM = b"\xef\xbb\xbf"
+TEXT_CODES = pa.dictionary(pa.int32(), pa.string())
 
 
 @dataclass(frozen=True)
 class Columns:
-    """A table as text: header names (trimmed), one pyarrow string array per column with
-    blanks as ``""`` (cells as written, not trimmed; a CSV's columns in the chunks pyarrow
-    read them in; a Parquet file's text may be dictionary-encoded and its number columns
-    numbers: ``text`` gives them as text), and where each row is in its file:
-    ``rows[k]`` is the line (CSV, the header is line 1) or row number (Parquet, from 1)."""
+    """A table as text: header names (trimmed), one pyarrow array per column with blanks
+    as ``""`` (cells as written, not trimmed: a CSV's columns dictionary-encoded, one
+    dictionary per column; a Parquet file's text may be dictionary-encoded and its number
+    columns numbers: ``text`` gives any of them as plain text), and where each row is in
+    its file: ``rows[k]`` is the line (CSV, the header is line 1) or row number (Parquet,
+    from 1)."""
 
     names: list[str]
     cells: list[pa.Array | pa.ChunkedArray]
@@ -47,12 +52,17 @@ class Columns:
 
 def csv_columns(data: bytes) -> Columns | None:
     """A UTF-8 CSV (with or without BOM) as text columns, or ``None`` when the general
-    reader must read it (its answer, refusal or message would differ from pyarrow's)."""
+    reader must read it (its answer, refusal or message would differ from pyarrow's).
+
+    Every column is read dictionary-encoded: pyarrow parses and encodes in one parallel
+    pass, and the checks that would otherwise scan every byte of the file look at the
+    distinct values only. A control character (which the general reader refuses, located)
+    is one of them: any cell holding one sends the file the general way."""
     if data.startswith(BOM):
         data = data[len(BOM):]
     newline = data.find(b"\n")
     header = data if newline < 0 else data[:newline]
-    if not header.strip() or b'"' in header or (
+    if not header.strip() or b'"' in header or re.search(CONTROL.encode(), header) or (
             b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
     try:
@@ -69,19 +79,22 @@ def csv_columns(data: bytes) -> Columns | None:
             read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1),
             parse_options=pcsv.ParseOptions(newlines_in_values=quoted),
             convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(keys, pa.string()),
+                column_types=dict.fromkeys(keys, TEXT_CODES),
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
         return None
-    # the chunks pyarrow read in parallel stay as they are (no copy of every column)
-    cells = [table.column(k) for k in keys]
-    n = table.num_rows
+    cells = [_one_dictionary(table.column(k)) for k in keys]
+    del table
+    if any(pc.any(pc.match_substring_regex(c.dictionary, CONTROL)).as_py() for c in cells):
+        return None
+    n = len(cells[0]) if cells else 0
     # a record's cells may hold line breaks (Alt+Enter in Excel): its next record starts
     # that many lines further down
     inside = np.zeros(n, dtype=np.int64)
     if quoted and n:
         for col in cells:
-            inside += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False)
+            per_value = pc.count_substring(col.dictionary, "\n").to_numpy(zero_copy_only=False)
+            inside += per_value[col.indices.to_numpy(zero_copy_only=False)]
     lines_in_file = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines_in_file != 1 + n + int(inside.sum()):
         return None  # blank lines, or a line pyarrow read otherwise: the general reader
@@ -89,6 +102,16 @@ def csv_columns(data: bytes) -> Columns | None:
     if quoted and n:
         rows[1:] += np.cumsum(inside)[:-1]
     return Columns([name.strip() for name in raw_names], cells, rows)
+
+
+def _one_dictionary(col: pa.ChunkedArray) -> pa.DictionaryArray:
+    """A dictionary-encoded column read in chunks (each with its own dictionary) as one
+    array with one dictionary: codes comparable across the whole file."""
+    if not col.num_chunks:
+        return pa.DictionaryArray.from_arrays(pa.array([], pa.int32()), pa.array([], pa.string()))
+    if col.num_chunks > 1:
+        col = col.unify_dictionaries()
+    return col.combine_chunks()
 
 
 def parquet_columns(path: Path, numeric: tuple[str, ...] = ()) -> Columns:
@@ -106,6 +129,29 @@ def parquet_columns(path: Path, numeric: tuple[str, ...] = ()) -> Columns:
     cells = [col if name in numeric and _is_number(col.type) else text(col, dictionary=True)
              for name, col in zip(names, table.columns, strict=True)]
     return Columns(names, cells, np.arange(1, table.num_rows + 1, dtype=np.int64))
+
+
+def has_blank_row(cols: Columns) -> bool:
+    """Whether some row is blank in every column once trimmed (a row of separators only,
+    which the general reader drops with a note). Told from each column's distinct values
+    first: a column with no blank value (a unit id) means no such row."""
+    blank_codes = []
+    for col in cols.cells:
+        blank = pc.equal(trim(col.dictionary), "").to_numpy(zero_copy_only=False)
+        if not blank.any():
+            return False
+        blank_codes.append(blank)
+    every = np.ones(len(cols), dtype=bool)
+    for col, blank in zip(cols.cells, blank_codes, strict=True):
+        every &= blank[col.indices.to_numpy(zero_copy_only=False)]
+    return bool(every.any())
+
+
+def may_repeat(cols: Columns, header: list[str]) -> bool:
+    """Whether some row could repeat the header line: each column holds its header's text,
+    as written, among its values (only then is the file searched for the line itself)."""
+    return len(header) == len(cols.cells) and all(
+        pc.any(pc.equal(col.dictionary, name)).as_py() for col, name in zip(cols.cells, header, strict=True))
 
 
 def parquet_rows(path: Path) -> int:

@@ -104,6 +104,7 @@ def read_csv_text(path: Path, shown: str, notes: list[Problem] | None = None) ->
     cols = _fast_columns(raw)
     if cols is None:
         return _read_text(csvtext.decode_csv(raw, shown), raw, shown, notes)
+    cols = replace(cols, cells=[columnar.text(c) for c in cols.cells])
     trimmed = [columnar.trim(c) for c in cols.cells]
     if notes is not None:
         notes.extend(_trimmed_notes(cols, trimmed, shown))
@@ -116,23 +117,25 @@ def _fast_columns(raw: bytes, expected: list[str] | None = None) -> columnar.Col
     """The columns of a CSV read by ``kaohe.columnar``, or None where the general reader
     must look: anything Excel leaves around a table (separator-only rows, columns without a
     header), a repeated header line, missing columns (the general reader explains the
-    header), and whatever ``columnar`` itself declines, such as bytes that are not UTF-8.
-    ``raw`` has passed ``csvtext.check_bytes``; what is read here is UTF-8, so the header
-    is looked for again in the bytes, not in a decoded copy of the file."""
-    if csvtext.may_have_empty_rows(raw):
-        return None
+    header), and whatever ``columnar`` itself declines, such as bytes that are not UTF-8
+    or control characters. ``raw`` has passed ``csvtext.check_quotes``. The rows Excel
+    leaves and a repeated header are looked for in the distinct values of each column
+    first (a few thousand, not 170 MB of bytes): only a file where they may be is searched."""
     cols = columnar.csv_columns(raw)
     if cols is None or any(n == "" or n.startswith("Unnamed: ") for n in cols.names):
         return None
     if expected is not None and not set(expected) <= set(cols.names):
         return None
+    if columnar.has_blank_row(cols):
+        return None  # a row of separators only: ``csvtext.tidy`` drops it, with a note
     start = 0  # where the header starts (the bytes are not copied: 170 MB at national scale)
     while raw.startswith(columnar.BOM, start):
         start += len(columnar.BOM)
     end = raw.find(b"\n", start)
     first = raw[start:len(raw) if end < 0 else end].rstrip(b"\r")
-    if first and (raw.find(b"\n" + first + b"\n", start) >= 0
-                  or raw.find(b"\n" + first + b"\r\n", start) >= 0):
+    if first and columnar.may_repeat(cols, first.decode("utf-8").split(",")) and (
+            raw.find(b"\n" + first + b"\n", start) >= 0
+            or raw.find(b"\n" + first + b"\r\n", start) >= 0):
         return None  # a second header (two files pasted together): explained there
     return cols
 
@@ -315,7 +318,7 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
         header = "1"
         try:  # encodings, quotes, control characters: refused before any row is read;
             # the fast path reads only valid UTF-8, others are decoded by the general one
-            csvtext.check_bytes(raw, shown)
+            csvtext.check_quotes(raw, shown)
             cols = _fast_columns(raw, columns_of(table.model))
             decoded = csvtext.decode_csv(raw, shown) if cols is None else ""
         except KaoheError as exc:

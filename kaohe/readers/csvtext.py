@@ -1,11 +1,12 @@
 """The bytes → text layer of a CSV file: nothing a spreadsheet shows is read differently.
 
-``decode_csv`` is called on the whole file before any parsing (``check_bytes``, its checks
-but the encoding, when the fast path of ``kaohe.columnar`` reads the file: pyarrow takes only
-valid UTF-8, and anything else goes through ``decode_csv``). The common file (one
-encoding, no control characters, no quoted cell over several lines) passes a few checks that
-run over the whole buffer in C (a decode, two regular-expression scans); only a file that
-fails one of them is looked at line by line, to say where and what:
+``decode_csv`` is called on the whole file before any parsing (``check_quotes``, its check
+of quotes alone, when the fast path of ``kaohe.columnar`` reads the file: pyarrow takes only
+valid UTF-8, and ``columnar`` hands any file with a control character among its cells back,
+so anything else goes through ``decode_csv``). The common file (one encoding, no control
+characters, no quoted cell over several lines) passes a few checks that run over the whole
+buffer in C (a decode, a regular-expression scan); only a file that fails one of them is
+looked at line by line, to say where and what:
 
 - the encoding is decided per line: a GB18030 file (Excel's plain CSV on Chinese Windows)
   with a line appended in UTF-8 (Notepad) would otherwise turn that line into mojibake;
@@ -34,15 +35,16 @@ from ..errors import KaoheError, Problem
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 # C0 controls except tab, line feed and carriage return, and DEL
-_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# the control characters refused (a pattern RE2 reads too: kaohe.columnar looks for them
+# in the distinct values of a file read the fast way)
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_CONTROL = re.compile(CONTROL.encode())
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(bytes([b])))
 # a quoted cell from its opening quote, possibly unclosed (then group 1 is empty)
 _QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*("?)')
 # a line that may be a row of empty cells: commas, blanks, quotes (full-width space in
 # UTF-8 or GB18030 by its bytes); only then are the parsed rows looked at
 _MAYBE_EMPTY_ROW = re.compile(rb'(?m)^[ \t"\xa1\xe3\x80]*(?:,[ \t"\xa1\xe3\x80]*)+\r?$')
-_EMPTY_ROW_FIRST = [bytes([b]) for b in b' \t"\xa1\xe3\x80,']  # how such a line may start
-_EMPTY_ROW_START = re.compile(rb'\n[ \t"\xa1\xe3\x80,]')
 _CONTROL_NAMES = {0x00: "空字符 NUL", 0x0B: "垂直制表符（Word 中的 Shift+Enter）",
                   0x0C: "换页符", 0x1B: "ESC", 0x7F: "DEL"}
 # the Chinese headers of the template's data sheet, as a user copies them into a CSV
@@ -69,6 +71,14 @@ def check_bytes(raw: bytes, shown: str) -> None:
     of a national file is made just to be thrown away. A file that fails raises exactly
     what ``decode_csv`` raises (its encoding problems come first)."""
     if control_characters(raw, shown) or unbalanced_quotes(raw, shown):
+        decode_csv(raw, shown)
+
+
+def check_quotes(raw: bytes, shown: str) -> None:
+    """``check_bytes`` but control characters, for a file about to be read by the fast
+    path, which finds those among the distinct values of its cells (and hands the file to
+    ``decode_csv`` when there are any): the same refusals, without a pass over every byte."""
+    if unbalanced_quotes(raw, shown):
         decode_csv(raw, shown)
 
 
@@ -214,15 +224,6 @@ def _where(raw: bytes, pos: int, header: list[str]) -> tuple[int, str]:
     start = raw.rfind(b"\n", 0, pos) + 1
     k = raw.count(b",", start, pos)
     return line, header[k] if k < len(header) else str(k + 1)
-
-
-def may_have_empty_rows(raw: bytes) -> bool:
-    """Whether a file may hold rows of separators only (``tidy`` drops them, with a note).
-    Such a row starts with a separator or a blank: only when some line does is the whole
-    pattern tried (over 170 MB it costs seconds; the prefilter scans like ``find``)."""
-    if not _EMPTY_ROW_START.search(raw) and raw[:1] not in _EMPTY_ROW_FIRST:
-        return False
-    return _MAYBE_EMPTY_ROW.search(raw) is not None
 
 
 def tidy(df: pd.DataFrame, raw: bytes, shown: str) -> tuple[pd.DataFrame, list[Problem]]:
