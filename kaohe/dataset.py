@@ -306,13 +306,22 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
             return None, "", [Problem(shown, "", "", "缺少必需的数据文件", Code.DATA_FILE)]
         return None, "", []
     raw = path.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
+    # hashlib works without the GIL: the digest is made while pyarrow parses the same bytes
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(raw).hexdigest())
+        frame, problems = _parse_file(path, raw, table, shown, notes, coded)
+        return frame, digest.result(), problems
+
+
+def _parse_file(path: Path, raw: bytes, table: Table, shown: str, notes: list[Problem] | None,
+                coded: dict[str, Coded] | None) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """``read_table`` of a file's bytes: (frame with ``ref`` or None, problems)."""
     cols: columnar.Columns | None
     if path.suffix == ".parquet":
         try:
             cols = columnar.parquet_columns(path, tuple(table.numeric))
         except (pa.ArrowException, OSError) as exc:
-            return None, digest, [Problem(shown, "", "", f"无法读取 Parquet 文件：{exc}")]
+            return None, [Problem(shown, "", "", f"无法读取 Parquet 文件：{exc}")]
         header, decoded = "", ""
     else:
         header = "1"
@@ -322,20 +331,19 @@ def read_table(directory: Path, name: str | Table, notes: list[Problem] | None =
             cols = _fast_columns(raw, columns_of(table.model))
             decoded = csvtext.decode_csv(raw, shown) if cols is None else ""
         except KaoheError as exc:
-            return None, digest, exc.problems
+            return None, exc.problems
     if cols is not None and len(cols):
-        del raw  # the file's bytes (170 MB for a national year) are read: not kept meanwhile
         frame, problems = _table_from_columns(cols, table, shown, path.name, header, notes,
                                               coded)
         pa.default_memory_pool().release_unused()  # pyarrow's buffers back to the system
-        return frame, digest, problems
+        return frame, problems
     try:
         text = (_read_text(decoded, raw, shown, notes) if cols is None
                 else pd.DataFrame({n: pd.Series([], dtype="str") for n in cols.names}))
     except KaoheError as exc:
-        return None, digest, exc.problems
+        return None, exc.problems
     frame, problems = _table_from_text(text, table, shown, path.name, header, notes, raw)
-    return frame, digest, problems
+    return frame, problems
 
 
 def _missing_columns(names: list[str], table: Table, shown: str, header: str) -> list[Problem]:
@@ -522,15 +530,16 @@ def _duplicated(codes: list[np.ndarray]) -> bool:
     """Whether some row repeats another in these columns (codes, or numbers alone)."""
     if len(codes) == 1 and codes[0].dtype.kind == "f":
         return bool(pd.Series(codes[0]).duplicated().any())
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    room = 1.0
-    for code in codes:  # one integer per combination of codes
-        size = int(code.max(initial=0)) + 1
-        room *= size
-        if room >= 2.0**62:
-            frame = pd.DataFrame({i: c for i, c in enumerate(codes)})
-            return bool(frame.duplicated().any())
-        key = key * size + code
+    sizes = [int(code.max(initial=0)) + 1 for code in codes]
+    room = float(np.prod(sizes, dtype=float))
+    if room >= 2.0**62:
+        frame = pd.DataFrame({i: c for i, c in enumerate(codes)})
+        return bool(frame.duplicated().any())
+    # one integer per combination of codes, made in place (no temporary per column)
+    key: np.ndarray = codes[0].astype(np.int32 if room < 2**31 else np.int64)
+    for code, size in zip(codes[1:], sizes[1:], strict=True):
+        np.multiply(key, size, out=key)
+        np.add(key, code, out=key, casting="unsafe")  # fits: the room was counted above
     if room <= 2**27:  # a bitmap of every combination: no hashing of millions of keys
         seen = np.zeros(int(room), dtype=bool)
         seen[key] = True
@@ -768,7 +777,9 @@ def positions(codes: np.ndarray, n: int) -> list[np.ndarray]:
     ``groupby(...).indices`` gives them, from codes already made."""
     if not n:
         return []
-    order = np.argsort(codes, kind="stable")  # the missing first, then code by code
+    # the missing first, then code by code; a few thousand codes fit 16 bits, which numpy
+    # sorts stably by radix (0.1 s for six million rows, not 0.4–0.9 s by merging)
+    order = np.argsort(codes.astype(np.int16) if n < 2**15 else codes, kind="stable")
     skip = int((codes < 0).sum())
     ends = skip + np.cumsum(np.bincount(codes[codes >= 0], minlength=n))
     return np.split(order, np.concatenate([[skip], ends[:-1]]))[1:]
