@@ -300,3 +300,43 @@ def test_parquet_nan_and_infinity_are_refused_where_they_are(data):
     _, _, problems = dataset.read_table(data, "observations")
     where = {(p.row, p.column) for p in problems}
     assert {("2", "value"), ("4", "value")} <= where, problems
+
+
+@pytest.mark.parametrize("row, declined", [
+    ("u01,r01,评审组1,,3\x0b5,", True),  # a vertical tab (Word's Shift+Enter) in a number
+    ("u01,r01,评审\x00组1,,3.5,", True),  # a NUL inside a text
+    ('u01,r01,"评审组1\x1f",,3.5,', True),  # inside a quoted cell
+    ("u01,r01,评审组1,,3.5,备注\t有制表符", False),  # a tab is text, not a control character
+])
+def test_control_characters_are_found_among_distinct_values(row, declined):
+    """The fast reader looks for control characters in each column's distinct values, not in
+    every byte: any cell holding one sends the file the general way, which locates it."""
+    raw = ("unit_id,indicator_id,source,item,value,note\n"
+           "u00,r01,评审组1,,3.5,\n" + row + "\n").encode()
+    assert (columnar.csv_columns(raw) is None) == declined
+
+
+@pytest.mark.parametrize("rows, blank", [
+    (["u00,r01,a,,1,", ",,,,,"], True),
+    (["u00,r01,a,,1,", ' ,\u3000,"",\t, , '], True),  # blank once trimmed, quotes and all
+    (["u00,r01,a,,1,", ",r01,,,,"], False),  # one cell holds text
+    (["u00,r01,a,,1,", "u01,,,,,"], False),
+])
+def test_a_row_blank_in_every_column_is_found_from_the_codes(rows, blank):
+    """A row of separators only (``csvtext.tidy`` drops it, with a note) is found from each
+    column's blank codes; a column without any blank value rules it out."""
+    raw = ("unit_id,indicator_id,source,item,value,note\n" + "\n".join(rows) + "\n").encode()
+    cols = columnar.csv_columns(raw)
+    assert cols is not None and columnar.has_blank_row(cols) == blank
+
+
+def test_a_repeated_header_is_looked_for_only_where_each_column_holds_its_name():
+    header = "unit_id,indicator_id,value"
+    both = columnar.csv_columns(f"{header}\nu1,r1,2\nunit_id,indicator_id,value\n".encode())
+    apart = columnar.csv_columns(f"{header}\nunit_id,r1,2\nu1,indicator_id,value\n".encode())
+    none = columnar.csv_columns(f"{header}\nu1,r1,2\n".encode())
+    names = header.split(",")
+    assert both is not None and columnar.may_repeat(both, names)
+    assert apart is not None and columnar.may_repeat(apart, names)  # then the bytes tell
+    assert none is not None and not columnar.may_repeat(none, names)
+    assert not columnar.may_repeat(both, names[:2])
