@@ -223,28 +223,20 @@ def trim(col: pa.Array) -> pa.Array:
 def encode(col: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """(codes, distinct values) of a text column, in C++: ``values.take(codes)`` is the
     column. A column in chunks has its chunks' dictionaries unified (one code per text);
-    every value is some cell's. A column read dictionary-encoded (Parquet) keeps its
+    every value is some cell's. A column read dictionary-encoded (CSV, Parquet) keeps its
     dictionary, less the values no cell uses."""
     stored = pa.types.is_dictionary(col.type)
-    codes, values = _codes(col if stored else col.dictionary_encode())
+    enc = col if stored else col.dictionary_encode()
+    if isinstance(enc, pa.ChunkedArray):
+        enc = _one_dictionary(enc)
+    codes, values = enc.indices.to_numpy(zero_copy_only=False), enc.dictionary
     if stored:
-        used = np.bincount(codes, minlength=len(values)) > 0
+        used = np.zeros(len(values), dtype=bool)
+        used[codes] = True
         if not used.all():
             codes = (np.cumsum(used) - 1)[codes]
             values = values.filter(pa.array(used))
     return codes, values
-
-
-def _codes(enc: pa.DictionaryArray | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
-    if isinstance(enc, pa.ChunkedArray):
-        if not enc.num_chunks:
-            return np.zeros(0, dtype=np.int32), pa.array([], pa.string())
-        if enc.num_chunks != 1:
-            enc = enc.unify_dictionaries()
-            indices = [c.indices.to_numpy(zero_copy_only=False) for c in enc.chunks]
-            return np.concatenate(indices), enc.chunk(0).dictionary
-        enc = enc.chunk(0)
-    return enc.indices.to_numpy(zero_copy_only=False), enc.dictionary
 
 
 def trimmed_codes(codes: np.ndarray, values: pa.Array
