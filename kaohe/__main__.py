@@ -1,7 +1,5 @@
 """``python -m kaohe``: the same as the ``kaohe`` command."""
 
-import sys
+from .cli import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

@@ -139,7 +139,7 @@ def test_project_metadata(pyproject):
     project = pyproject["project"]
     assert project["name"] == "kaohe"
     assert project["requires-python"] == ">=3.11"
-    assert project["scripts"]["kaohe"] == "kaohe.cli:main"
+    assert project["scripts"]["kaohe"] == "kaohe.cli:entry"
     assert pyproject["tool"]["setuptools"]["packages"]["find"]["include"] == ["kaohe*"]
 
 
