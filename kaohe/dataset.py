@@ -397,12 +397,16 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
     kinds = ["number" if n in table.numeric else "other" if n in table.integer + table.boolean
              else "text" for n in cols.names]
     with ThreadPoolExecutor(max_workers=2) as pool:  # pyarrow's kernels run without the GIL
+        # the refs (the engine reads them), half each, then the columns
+        half = (len(cols) + 1) // 2
+        parts = [pool.submit(columnar.refs, file, cols.rows[:half]),
+                 pool.submit(columnar.refs, file, cols.rows[half:])]
         work = [pool.submit(_column_work, c, k) for c, k in zip(cols.cells, kinds,
                                                                  strict=True)]
         cols.cells.clear()  # the cells as read are freed once trimmed (millions of rows)
-        refs = columnar.refs(file, cols.rows)  # meanwhile: the engine reads them
         done = [w.result() for w in work]
         del work
+        refs = pa.chunked_array([c for p in parts for c in p.result().chunks], type=pa.string())
     changed = [d[0] for d in done]
     if notes is not None and any(c is not None for c in changed):
         none = np.zeros(len(cols), dtype=bool)
