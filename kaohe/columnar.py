@@ -89,17 +89,16 @@ def csv_columns(data: bytes) -> Columns | None:
         return None
     n = len(cells[0]) if cells else 0
     # a record's cells may hold line breaks (Alt+Enter in Excel): its next record starts
-    # that many lines further down
-    inside = np.zeros(n, dtype=np.int64)
-    if quoted and n:
-        for col in cells:
-            per_value = pc.count_substring(col.dictionary, "\n").to_numpy(zero_copy_only=False)
-            inside += per_value[col.indices.to_numpy(zero_copy_only=False)]
+    # that many lines further down (only a quoted cell can hold one)
+    inside = np.zeros(n if quoted else 0, dtype=np.int64)
+    for col in cells if quoted else []:
+        per_value = pc.count_substring(col.dictionary, "\n").to_numpy(zero_copy_only=False)
+        inside += per_value[col.indices.to_numpy(zero_copy_only=False)]
     lines_in_file = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines_in_file != 1 + n + int(inside.sum()):
         return None  # blank lines, or a line pyarrow read otherwise: the general reader
-    rows = 2 + np.arange(n, dtype=np.int64)
-    if quoted and n:
+    rows = np.arange(2, n + 2, dtype=np.int64)
+    if inside.any():
         rows[1:] += np.cumsum(inside)[:-1]
     return Columns([name.strip() for name in raw_names], cells, rows)
 

@@ -413,7 +413,9 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
         notes.extend(_trimmed_note(np.column_stack([none if c is None else c for c in changed]),
                                    cols.rows, cols.names, shown))
     del changed
-    index = pd.Index(cols.rows - 2, copy=False)
+    rows = cols.rows  # the line each row starts on; a range when no cell spans lines
+    index = (pd.RangeIndex(int(rows[0]) - 2, int(rows[-1]) - 1)
+             if rows[-1] - rows[0] == len(rows) - 1 else pd.Index(rows - 2, copy=False))
     frame: dict[str, pd.Series] = {}
     text: dict[str, tuple[np.ndarray, pa.Array, int]] = {}  # codes, values, blank's code
     numbers: dict[str, np.ndarray] = {}
