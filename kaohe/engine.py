@@ -123,6 +123,7 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
     items = data.items.set_index("item_id")
     roles = data.roles
     results: dict[str, RuleResult] = {}
+    leaf_units: dict[str, pd.Index] = {}  # each leaf's applicable units, as its rule saw them
     order = rubric.leaves() + [rubric.node(i) for i in rubric.order if i != "rescale"]
     for leaf in order:
         assert leaf.rule is not None
@@ -146,10 +147,11 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
                                         department=leaf.department))
             continue
         results[leaf.id] = res
+        leaf_units[leaf.id] = ctx.unit_ids
     if problems:
         raise DataError(problems)
 
-    details, lines, flags = _details(rubric, data, appl, results)
+    details, lines, flags = _details(rubric, data, appl, results, leaf_units)
     nodes = _aggregate(rubric, appl, results)
     from .results import finish_totals  # the totals-level rules
 
@@ -211,8 +213,10 @@ def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame,
         bad = [pos[pd.Index(unit_ids[pos]).isin(appl.index[~appl[ind].to_numpy(dtype=bool)])]
                for ind, pos in at[table].items()
                if ind in appl.columns and not appl[ind].all()]
-        d = df.take(np.sort(np.concatenate(bad))) if bad else df.iloc[0:0]
-        for _, row in d.iterrows():
+        rows = np.sort(np.concatenate(bad)) if bad else np.array([], dtype=np.intp)
+        if not len(rows):  # as usual: no take (of a text column in chunks, it joins them)
+            continue
+        for _, row in df.take(rows).iterrows():
             read, line = row["ref"].rsplit(":", 1)  # observations.csv, or its Parquet file
             problems.append(Problem(f"{data.directory}/{read}", line,
                                     "indicator_id",
@@ -221,7 +225,7 @@ def _rows_for_inapplicable(data: Dataset, appl: pd.DataFrame,
     return problems
 
 
-def _details(rubric, data, appl, results):
+def _details(rubric, data, appl, results, leaf_units):
     units = data.units.set_index("unit_id")
     sections = {}
     for top in rubric.indicators:
@@ -243,7 +247,8 @@ def _details(rubric, data, appl, results):
         if len(res.flags):
             flag_frames.append(res.flags.assign(indicator_id=leaf_id))
         ids = res.points.index
-        at = _positions(ids, units.index, appl[leaf_id].to_numpy(dtype=bool)) if unique else None
+        at = _positions(ids, units.index, appl[leaf_id].to_numpy(dtype=bool),
+                        leaf_units.get(leaf_id)) if unique else None
         reason, refs = _join_lines(lines, ids, at is not None)
         mx = leaf.max_points
         inputs = res.inputs if res.inputs.index is ids else res.inputs.reindex(ids)
@@ -329,11 +334,13 @@ def _walk_one(top: Node):
     yield from rec(top, None, 1)
 
 
-def _positions(ids: pd.Index, units: pd.Index, mask: np.ndarray) -> np.ndarray | None:
+def _positions(ids: pd.Index, units: pd.Index, mask: np.ndarray,
+               given: pd.Index | None = None) -> np.ndarray | None:
     """The positions in ``units`` (unique) of a leaf's units when they are the applicable
-    units in ``units``' order (what the rules return: ``ctx.unit_ids``), else None."""
+    units in ``units``' order (what the rules return: ``ctx.unit_ids``, ``given``), else
+    None. Results indexed by ``given`` itself are not compared id by id."""
     pos = np.flatnonzero(mask)
-    if len(pos) == len(ids) and ids.equals(units[pos]):
+    if ids is given or (len(pos) == len(ids) and ids.equals(units[pos])):
         return pos
     return None
 

@@ -28,6 +28,7 @@ LINE_COLUMNS = ["unit_id", "delta", "text", "ref"]
 FLAG_COLUMNS = ["unit_id", "effect", "text", "ref"]
 
 Rounding = Literal["half_up", "floor", "ceil"]
+FrameOrSeries = TypeVar("FrameOrSeries", pd.DataFrame, pd.Series)
 EPS = 1e-9
 
 
@@ -436,6 +437,16 @@ def floor_lines(points: pd.Series, max_points: float) -> tuple[pd.Series, pd.Dat
         "",
     )
     return points.clip(lower=0.0), lines
+
+
+def on_units(frame: FrameOrSeries, units: pd.Index) -> FrameOrSeries:
+    """``frame.reindex(units)``, indexed by ``units`` itself when it already holds them in
+    order (a leaf's values per unit usually do). pandas compares two equal indexes of text
+    id by id (40,000 ids, at every reindex and every operation between two Series) unless
+    they are the same object: so a rule's results share one index, its units'."""
+    if frame.index.equals(units):
+        return frame.set_axis(units)
+    return frame.reindex(units)
 
 
 def combine_values(values: pd.DataFrame, how: str, key: str = "unit_id") -> pd.DataFrame:

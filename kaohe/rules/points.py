@@ -23,6 +23,7 @@ from .base import (
     fmt_series,
     group_join,
     lines_frame,
+    on_units,
     refs_by_unit,
     register,
 )
@@ -113,7 +114,7 @@ class RaterPoints(Rule):
         comb = combine_values(obs, self.combine)
         if self.missing == "error":
             _require(ctx, comb.index, "缺少评分")
-        comb = comb.reindex(ctx.unit_ids)
+        comb = on_units(comb, ctx.unit_ids)
         raw = comb["value"].fillna(0.0)
         factor = ctx.max_points / self.scale if self.scale else 1.0
         points = (raw * factor).clip(lower=0.0, upper=ctx.max_points)
@@ -128,11 +129,7 @@ class RaterPoints(Rule):
                                  ).reindex(ctx.unit_ids).fillna("")
         else:  # no unit scored by one rater: no rater is named
             sources = pd.Series("", index=ctx.unit_ids, dtype=object)
-        noted = obs[obs["note"].notna()]
-        noted = noted[np.array([isinstance(x, str) and x != "" for x in noted["note"]],
-                               dtype=bool)]  # texts only
-        notes = group_join(noted["unit_id"], noted["note"], "；".join
-                           ).reindex(ctx.unit_ids).fillna("")
+        notes = _notes(obs, ctx.unit_ids)
         how = COMBINE_ZH[self.combine]
         scale_txt = f"（{fmt(self.scale)}分制，折合{fmt(ctx.max_points)}分制）" if self.scale else ""
         lost = ctx.max_points - points
@@ -163,15 +160,33 @@ class RaterPoints(Rule):
         return RuleResult("max", points, lines, inputs)
 
 
+def _notes(obs: pd.DataFrame, units: pd.Index) -> pd.Series:
+    """Each unit's notes (the texts among them), joined; "" for a unit without. Notes are
+    rare: when no row has one, nothing is filtered or grouped."""
+    has = obs["note"].notna().to_numpy()
+    if not has.any():
+        return pd.Series("", index=units, dtype=object)
+    # the two columns of the noted rows, not every column (the refs are Arrow text in chunks)
+    unit_id, note = obs["unit_id"][has], obs["note"][has]
+    texts = np.array([isinstance(x, str) and x != "" for x in note], dtype=bool)
+    return group_join(unit_id[texts], note[texts], "；".join).reindex(units).fillna("")
+
+
 def _combinations(*cols: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """The first row of each distinct combination of the columns' values, and for every row
-    the number of its combination (an index into those first rows)."""
+    the number of its combination (an index into those first rows), numbered in order of
+    first appearance. A column with one value throughout (every unit's "" of no notes)
+    sets no row apart and is skipped."""
     key = np.zeros(len(cols[0]), dtype=np.int64)
     for col in cols:
         codes, uniques = pd.factorize(col)  # a missing value is a value of its own (-1)
+        if len(uniques) == 1 and codes[0] == 0 and (codes == 0).all():
+            continue
         key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0]
-    _, first, which = np.unique(key, return_index=True, return_inverse=True)
-    return first, which
+    # the codes of pd.factorize number the combinations in order of first appearance, as
+    # np.unique's sorted numbering of them would
+    _, first = np.unique(key, return_index=True)
+    return first, key
 
 
 # -- 2. checklist --------------------------------------------------------------------
