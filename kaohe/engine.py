@@ -130,7 +130,9 @@ def score(rubric: Rubric, data: Dataset, rubric_file: str = "rubric",
         mask = appl[leaf.id]
         ctx = LeafContext(
             node_id=leaf.id, name=leaf.name, max_points=leaf.max_points,
-            units=units[mask.to_numpy()],
+            # every unit, as is usual: the one frame, whose index (its hash table, its
+            # identity in comparisons) serves every such leaf
+            units=units if mask.all() else units[mask.to_numpy()],
             obs=_rows_of(data.observations, obs_at, leaf.id, empty_obs),
             events=_rows_of(data.events, ev_at, leaf.id, empty_ev),
             items=items, roles=roles, self_scores=data.self_scores, prior=results,

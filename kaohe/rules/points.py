@@ -169,7 +169,15 @@ def _notes(obs: pd.DataFrame, units: pd.Index) -> pd.Series:
     # the two columns of the noted rows, not every column (the refs are Arrow text in chunks)
     unit_id, note = obs["unit_id"][has], obs["note"][has]
     texts = np.array([isinstance(x, str) and x != "" for x in note], dtype=bool)
-    return group_join(unit_id[texts], note[texts], "；".join).reindex(units).fillna("")
+    joined = group_join(unit_id[texts], note[texts], "；".join)
+    if not units.is_unique:
+        return joined.reindex(units).fillna("")
+    # the few noted units looked up among the units (whose hash table the leaves share),
+    # rather than every unit among the noted ones
+    out = np.full(len(units), "", dtype=object)
+    at = units.get_indexer(joined.index)
+    out[at[at >= 0]] = joined.to_numpy(dtype=object)[at >= 0]
+    return pd.Series(out, index=units, name=joined.name)
 
 
 def _combinations(*cols: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -183,10 +191,11 @@ def _combinations(*cols: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         if len(uniques) == 1 and codes[0] == 0 and (codes == 0).all():
             continue
         key = pd.factorize(key * (len(uniques) + 1) + codes + 1)[0]
-    # the codes of pd.factorize number the combinations in order of first appearance, as
-    # np.unique's sorted numbering of them would
-    _, first = np.unique(key, return_index=True)
-    return first, key
+    # the codes of pd.factorize number the combinations in order of first appearance (as
+    # np.unique's sorted numbering of them would): a combination's first row is where its
+    # code exceeds every code before it, found without sorting
+    before = np.maximum.accumulate(np.r_[-1, key[:-1]]) if len(key) else key
+    return np.flatnonzero(key > before), key
 
 
 # -- 2. checklist --------------------------------------------------------------------
