@@ -432,7 +432,7 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
             frame[name] = pd.Series(values, index=index, copy=False)
             numbers[name] = values
             continue
-        objects, code, uniques, blank = columnar.as_objects(*enc)
+        objects, code, uniques, blank = enc
         frame[name] = pd.Series(objects, index=index, dtype=object, copy=False)
         text[name] = (code, uniques, blank)
         if coded is not None and name in CODED:
@@ -458,16 +458,17 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
 
 def _column_work(col: pa.ChunkedArray, kind: str):
     """What pyarrow does for one column, in a worker thread: encode the cells, trim the
-    distinct values, then (``kind``) keep the codes of the trimmed text ("text"), or cast
+    distinct values, then (``kind``) give the trimmed text as ``columnar.as_objects`` does
+    ("text"), or cast
     the distinct values to numbers ("number"), or give the trimmed text (a number column
     with a cell pyarrow cannot read, and "other": integers, booleans). Returns (which cells
-    trimming changed or None, trimmed text or None, (codes, distinct values) or None,
+    trimming changed or None, trimmed text or None, ``as_objects`` of the text or None,
     numbers or None). A Parquet number column comes as numbers: read as they are."""
     if kind == "number" and (stored := columnar.stored_numbers(col)) is not None:
         return None, None, None, stored
     codes, values, changed = columnar.trimmed_codes(*columnar.encode(columnar.text(col, dictionary=True)))
-    if kind == "text":
-        return changed, None, (codes, values), None
+    if kind == "text":  # the column's objects made here too, beside the other thread's work
+        return changed, None, columnar.as_objects(codes, values), None
     if kind == "number":
         numbers = columnar.as_numbers(values)
         if numbers is not None:
