@@ -36,7 +36,7 @@ from pandas.api.types import infer_dtype
 
 BOM = "\ufeff".encode()
 NEEDS_QUOTES = '[,"\n]'  # what makes Python's csv writer (QUOTE_MINIMAL) quote a cell
-COMMA, NEWLINE = pa.scalar(","), pa.scalar("\n")
+BLANK_NULLS = pc.JoinOptions(null_handling="replace", null_replacement="")  # blank cells
 CHUNK = 1 << 16  # rows joined at a time: bounded memory for millions of rows
 
 Part = Callable[[int, int], pa.Array]  # (start, stop) → the column's cells as CSV text
@@ -53,10 +53,10 @@ def write_csv(df: pd.DataFrame, path: Path | str, float_format: str | None) -> N
     header = ",".join(_quote_text(str(c)) for c in df.columns) + "\n"
 
     def rows(start: int) -> pa.Array:
-        cells: list = []
-        for part in parts:  # cell, comma, cell, …, line feed: joined without separator
-            cells += [part(start, min(start + CHUNK, len(df))), COMMA]
-        return pc.binary_join_element_wise(*cells[:-1], NEWLINE, "")
+        # the last column's cells end with the line feed: one join with "," as separator
+        # (a scalar argument between the cells would cost as much again as the cells)
+        cells = [part(start, min(start + CHUNK, len(df))) for part in parts]
+        return pc.binary_join_element_wise(*cells, ",", options=BLANK_NULLS)
 
     with open(path, "wb") as f, ThreadPoolExecutor(max_workers=2) as pool:
         f.write(BOM + header.encode("utf-8"))
@@ -72,35 +72,38 @@ def write_csv(df: pd.DataFrame, path: Path | str, float_format: str | None) -> N
 
 
 def _parts(df: pd.DataFrame, float_format: str | None) -> list[Part] | None:
-    """One producer of CSV cells per column, or None when ``to_csv`` must write the table."""
+    """One producer of CSV cells per column, or None when ``to_csv`` must write the table.
+    The last column's cells end with the line feed."""
     if len(df.columns) < 2 or not all(isinstance(c, str) for c in df.columns) \
             or df.columns.has_duplicates:
         return None  # a single empty cell is written '""'; leave such tables to pandas
     parts: list[Part] = []
     for k in range(len(df.columns)):
-        column = df.iloc[:, k]
-        arrow = _arrow_text(column)
-        if arrow is not None:  # text already in Arrow (string[pyarrow], ArrowDtype): no copy
-            parts.append(_arrow_part(arrow))
-            continue
-        if isinstance(column.dtype, pd.StringDtype):  # pandas' text dtype: str, blank NaN
-            parts.append(_text_part(column.to_numpy(dtype=object)))
-            continue
-        if not isinstance(column.dtype, np.dtype):
-            return None  # other extension dtypes (nullable, categorical): pandas' own text
-        values = column.to_numpy()
-        if values.dtype == object:
-            if len(values) and infer_dtype(values, skipna=True) not in ("string", "empty"):
-                return None  # numbers, booleans or other objects in a text column
-            parts.append(_text_part(values))
-        elif values.dtype.kind in "fiub":
-            number = _number_part(values, float_format)
-            if number is None:
-                return None
-            parts.append(number)
-        else:
+        part = _part(df.iloc[:, k], float_format, "\n" if k == len(df.columns) - 1 else "")
+        if part is None:
             return None
+        parts.append(part)
     return parts
+
+
+def _part(column: pd.Series, float_format: str | None, end: str) -> Part | None:
+    """The column's producer of cells, each followed by ``end``; None for a dtype whose text
+    only ``to_csv`` knows."""
+    arrow = _arrow_text(column)
+    if arrow is not None:  # text already in Arrow (string[pyarrow], ArrowDtype): no copy
+        return _arrow_part(arrow, end)
+    if isinstance(column.dtype, pd.StringDtype):  # pandas' text dtype: str, blank NaN
+        return _text_part(column.to_numpy(dtype=object), end)
+    if not isinstance(column.dtype, np.dtype):
+        return None  # other extension dtypes (nullable, categorical): pandas' own text
+    values = column.to_numpy()
+    if values.dtype == object:
+        if len(values) and infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return None  # numbers, booleans or other objects in a text column
+        return _text_part(values, end)
+    if values.dtype.kind in "fiub":
+        return _number_part(values, float_format, end)
+    return None
 
 
 def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
@@ -114,39 +117,46 @@ def _arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
     return None
 
 
-def _arrow_part(arrow: pa.ChunkedArray) -> Part:
+def _arrow_part(arrow: pa.ChunkedArray, end: str) -> Part:
     def part(start: int, stop: int) -> pa.Array:
         rows = arrow.slice(start, stop - start)
         text = rows.chunk(0) if rows.num_chunks == 1 else pa.concat_arrays(rows.chunks)
-        return _quoted(text.cast(pa.string()) if text.type != pa.string() else text)
+        return _quoted(text.cast(pa.string()) if text.type != pa.string() else text, end)
     return part
 
 
-def _text_part(values: np.ndarray) -> Part:
+def _text_part(values: np.ndarray, end: str) -> Part:
     """Text cells of Python strings: made Arrow strings a chunk at a time (an object column
     of any kind of text costs the same as a hash of it, and most of a score table's text
     is mostly distinct), quoted where the ``csv`` module quotes them, blank where missing."""
     def part(start: int, stop: int) -> pa.Array:
-        return _quoted(pa.array(values[start:stop], type=pa.string(), from_pandas=True))
+        return _quoted(pa.array(values[start:stop], type=pa.string(), from_pandas=True), end)
     return part
 
 
-def _quoted(text: pa.Array) -> pa.Array:
-    """Cells quoted where needed, nulls blank. Most columns hold no comma, quote or line
-    feed at all: one memchr per character over the chunk's bytes tells, before any
-    per-cell work; and a chunk without a double quote (refs: commas only) has none to
-    double."""
+def _quoted(text: pa.Array, end: str) -> pa.Array:
+    """Cells quoted where needed and followed by ``end``; nulls stay null (the row join
+    writes them blank) unless an ``end`` follows them. Most columns hold no comma, quote
+    or line feed at all: one memchr per character over the chunk's bytes tells, before
+    any per-cell work; and a chunk without a double quote (refs: commas only) has none to
+    double. The quotes are joined around the cells in one pass, never a quoted copy of
+    every cell chosen from afterwards."""
     data = _text_bytes(text)
     raw = b"" if data is None else bytes(data)  # bytes' `in` is a memchr for one byte
     has_quote = b'"' in raw
-    if has_quote or b"," in raw or b"\n" in raw:
-        needs = pc.match_substring_regex(text, NEEDS_QUOTES)
-        doubled = pc.replace_substring(text, '"', '""') if has_quote else text
-        text = pc.if_else(needs, pc.binary_join_element_wise('"', doubled, '"', ""), text)
-    return pc.fill_null(text, "") if text.null_count else text
+    if not (has_quote or b"," in raw or b"\n" in raw):
+        return pc.binary_join_element_wise(text, end, "", options=BLANK_NULLS) if end \
+            else text
+    needs = pc.match_substring_regex(text, NEEDS_QUOTES)
+    if text.null_count:
+        needs = pc.fill_null(needs, False)
+    doubled = pc.replace_substring(text, '"', '""') if has_quote else text
+    return pc.binary_join_element_wise(pc.if_else(needs, '"', ""), doubled,
+                                       pc.if_else(needs, '"' + end, end), "",
+                                       options=BLANK_NULLS)
 
 
-def _number_part(values: np.ndarray, float_format: str | None) -> Part | None:
+def _number_part(values: np.ndarray, float_format: str | None, end: str) -> Part | None:
     """Numbers by code: each distinct value formatted once by ``to_csv`` itself."""
     key = values.view(np.int64) if values.dtype == np.float64 else values
     codes, distinct = pd.factorize(key)
@@ -155,7 +165,7 @@ def _number_part(values: np.ndarray, float_format: str | None) -> Part | None:
     formatted = _formatted(np.asarray(distinct, dtype=values.dtype), float_format)
     if formatted is None:
         return None
-    texts = pa.array(formatted, pa.string())
+    texts = pa.array([t + end for t in formatted], pa.string())
     indices = codes.astype(np.int32)
 
     def part(start: int, stop: int) -> pa.Array:
