@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
 BOM = "\ufeff".encode()
-NEEDS_QUOTES = '[,"\n]'  # what makes Python's csv writer (QUOTE_MINIMAL) quote a cell
+NEEDS_QUOTES = (",", '"', "\n")  # what makes Python's csv writer (QUOTE_MINIMAL) quote a cell
 BLANK_NULLS = pc.JoinOptions(null_handling="replace", null_replacement="")  # blank cells
 CHUNK = 1 << 16  # rows joined at a time: bounded memory for millions of rows
 
@@ -138,19 +138,22 @@ def _quoted(text: pa.Array, end: str) -> pa.Array:
     """Cells quoted where needed and followed by ``end``; nulls stay null (the row join
     writes them blank) unless an ``end`` follows them. Most columns hold no comma, quote
     or line feed at all: one memchr per character over the chunk's bytes tells, before
-    any per-cell work; and a chunk without a double quote (refs: commas only) has none to
-    double. The quotes are joined around the cells in one pass, never a quoted copy of
-    every cell chosen from afterwards."""
+    any per-cell work; and the cells are searched only for the characters the chunk
+    holds (refs: commas only; a plain substring search is several times faster than a
+    regular expression of the three). The quotes are joined around the cells in one
+    pass, never a quoted copy of every cell chosen from afterwards."""
     data = _text_bytes(text)
     raw = b"" if data is None else bytes(data)  # bytes' `in` is a memchr for one byte
-    has_quote = b'"' in raw
-    if not (has_quote or b"," in raw or b"\n" in raw):
+    present = [c for c in NEEDS_QUOTES if c.encode() in raw]
+    if not present:
         return pc.binary_join_element_wise(text, end, "", options=BLANK_NULLS) if end \
             else text
-    needs = pc.match_substring_regex(text, NEEDS_QUOTES)
+    needs = pc.match_substring(text, present[0])
+    for c in present[1:]:
+        needs = pc.or_(needs, pc.match_substring(text, c))
     if text.null_count:
         needs = pc.fill_null(needs, False)
-    doubled = pc.replace_substring(text, '"', '""') if has_quote else text
+    doubled = pc.replace_substring(text, '"', '""') if '"' in present else text
     return pc.binary_join_element_wise(pc.if_else(needs, '"', ""), doubled,
                                        pc.if_else(needs, '"' + end, end), "",
                                        options=BLANK_NULLS)
