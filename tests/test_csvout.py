@@ -146,3 +146,22 @@ def test_arrow_backed_text(tmp_path, monkeypatch, dtype):
     assert fast == (tmp_path / "objects.csv").read_bytes()
     assert csvout._arrow_text(as_arrow["ref"]) is not None  # taken without Python strings
 
+
+@pytest.mark.parametrize("digits", [0, 1, 2, 4, 6])
+def test_fixed_point_text_is_pythons(digits):
+    """The vectorised ``%.Nf`` writes what Python's ``%`` writes for every value: ties
+    (k/32, k/2^n: written to even), values a hair either side of a tie, negatives rounding
+    to zero, -0.0, huge and non-finite values, and random floats of every magnitude."""
+    rng = np.random.default_rng(digits)
+    ties = np.arange(-200, 200) / 32.0
+    values = np.concatenate([
+        ties, np.nextafter(ties, np.inf), np.nextafter(ties, -np.inf),
+        np.arange(-1000, 1000) / 2.0 ** 14,
+        rng.normal(0, 100, 20000), rng.normal(0, 1e-4, 2000), rng.random(2000).round(digits + 1),
+        10.0 ** rng.uniform(-12, 16, 5000) * rng.choice([-1, 1], 5000),
+        [0.0, -0.0, -1e-9, 1e-9, 0.5, 1.5, 2.5, -2.5, 0.125, 2.0 ** 40, 1e15, 1e300, 5e-324,
+         np.inf, -np.inf, np.nan, 0.1 + 0.2, 2.675, 1.005],
+    ])
+    fmt = f"%.{digits}f"
+    expected = ["" if np.isnan(v) else fmt % v for v in values.tolist()]
+    assert csvout._fixed(values, digits).to_pylist() == expected
