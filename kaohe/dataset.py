@@ -459,11 +459,11 @@ def _table_from_columns(cols: columnar.Columns, table: Table, shown: str, file: 
 def _column_work(col: pa.ChunkedArray, kind: str):
     """What pyarrow does for one column, in a worker thread: encode the cells, trim the
     distinct values, then (``kind``) give the trimmed text as ``columnar.as_objects`` does
-    ("text"), or cast
-    the distinct values to numbers ("number"), or give the trimmed text (a number column
-    with a cell pyarrow cannot read, and "other": integers, booleans). Returns (which cells
-    trimming changed or None, trimmed text or None, ``as_objects`` of the text or None,
-    numbers or None). A Parquet number column comes as numbers: read as they are."""
+    ("text"), or cast the distinct values to numbers ("number"), or give the trimmed text
+    (a number column with a cell pyarrow cannot read, and "other": integers, booleans).
+    Returns (which cells trimming changed or None, trimmed text or None, ``as_objects`` of
+    the text or None, numbers or None). A Parquet number column comes as numbers: read as
+    they are."""
     if kind == "number" and (stored := columnar.stored_numbers(col)) is not None:
         return None, None, None, stored
     codes, values, changed = columnar.trimmed_codes(*columnar.encode(columnar.text(col, dictionary=True)))
