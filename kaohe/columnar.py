@@ -4,8 +4,9 @@ read by pyarrow, with the line (CSV) or row (Parquet) each row comes from.
 ``kaohe.dataset`` reads every table through here first: pyarrow's CSV reader parses, trims
 and converts whole columns in C++, so six million rows cost about what reading them costs.
 A file this fast path cannot read exactly as the general reader (pandas' C parser and the
-``csv`` module, in ``kaohe.dataset``) would — not UTF-8, blank lines, a lone carriage
-return, a malformed header or row — gives ``None`` here and goes the general way, which
+``csv`` module, in ``kaohe.dataset``) would — not UTF-8, a lone carriage return, a
+malformed header or row — gives ``None`` here (a blank line is read as a row of blanks,
+which ``kaohe.dataset`` looks for) and goes the general way, which
 produces the located messages of docs/bad-inputs.md. So every answer here equals the
 general reader's, only faster; ``tests/test_columnar.py`` checks both on the same files.
 """
@@ -63,7 +64,7 @@ def csv_columns(data: bytes) -> Columns | None:
     newline = data.find(b"\n")
     header = data if newline < 0 else data[:newline]
     if not header.strip() or b'"' in header or re.search(CONTROL.encode(), header) or (
-            b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
+            data.endswith(b"\r")):  # a last line ended by a carriage return alone
         return None
     try:
         raw_names = header.rstrip(b"\r").decode("utf-8").split(",")
@@ -77,7 +78,8 @@ def csv_columns(data: bytes) -> Columns | None:
         table = pcsv.read_csv(
             pa.BufferReader(data),
             read_options=pcsv.ReadOptions(column_names=keys, skip_rows=1),
-            parse_options=pcsv.ParseOptions(newlines_in_values=quoted),
+            # a blank line is a row of blanks (``has_blank_row``), not skipped unseen
+            parse_options=pcsv.ParseOptions(newlines_in_values=quoted, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
                 column_types=dict.fromkeys(keys, TEXT_CODES),
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
@@ -94,9 +96,13 @@ def csv_columns(data: bytes) -> Columns | None:
     for col in cells if quoted else []:
         per_value = pc.count_substring(col.dictionary, "\n").to_numpy(zero_copy_only=False)
         inside += per_value[col.indices.to_numpy(zero_copy_only=False)]
-    lines_in_file = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if lines_in_file != 1 + n + int(inside.sum()):
-        return None  # blank lines, or a line pyarrow read otherwise: the general reader
+    # pyarrow ends a line at "\n", "\r\n" and a "\r" alone, which the general reader
+    # refuses where it is: a file with a carriage return has its lines counted (an
+    # unquoted one alone is one more line than the line feeds); without one every line
+    # feed ends a row or sits in a cell (blank lines are rows of blanks, seen later)
+    if b"\r" in data and (data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+                          != 1 + n + int(inside.sum())):
+        return None
     rows = np.arange(2, n + 2, dtype=np.int64)
     if inside.any():
         rows[1:] += np.cumsum(inside)[:-1]
