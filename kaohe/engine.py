@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .dataset import Dataset, positions
+from .dataset import Dataset
 from .errors import Code, DataError, Problem
 from .rubric import Node, Rubric
 from .rules import LeafContext, PeriodTotals, RuleResult
@@ -168,9 +168,7 @@ def _indicator_rows(data: Dataset, table: str) -> dict[str, np.ndarray]:
     the reader's codes where it has them (six million rows are not hashed again)."""
     if data.tables[table].empty:
         return {}
-    codes, keys = data.factorize(table, "indicator_id")
-    return {key: pos for key, pos in zip(keys, positions(codes, len(keys)), strict=True)
-            if len(pos)}
+    return data.rows_of(table, "indicator_id")
 
 
 def _rows_of(df: pd.DataFrame, at: dict, key: str, empty: pd.DataFrame) -> pd.DataFrame:
