@@ -250,6 +250,14 @@ def test_results_values_formats_and_order(results_book):
     vetoed = next(r for r in range(3, 3 + len(t)) if ws.cell(r, col["单位"]).value == "云台镇")
     assert "返贫" in ws.cell(vetoed, col["一票否决"]).value
     assert ws.column_dimensions["B"].width >= 10
+    # every body cell framed; scores two decimals, ranks whole, text as it is
+    last = 2 + len(t)
+    assert all(ws.cell(r, j).border.left.style == "thin"
+               for r in range(3, last + 1) for j in range(1, ws.max_column + 1))
+    assert ws.cell(last, col["名次"]).number_format == "0"
+    assert ws.cell(last, col["基础得分"]).number_format == "0.00"
+    assert ws.cell(last, col["单位"]).number_format == "General"
+    assert ws.cell(last, 1).value == len(t)  # 序号
 
 
 def test_results_details_sheet(results_book):
@@ -262,6 +270,13 @@ def test_results_details_sheet(results_book):
     points = ws.cell(2, header.index("得分") + 1)
     assert points.value == pytest.approx(2.6) and points.number_format == "0.00"
     assert ws.freeze_panes == "C2"
+    # the reasons and inputs wrap on every row, blank ones too; nothing else is styled
+    wrapped = {name: [ws.cell(r, header.index(name) + 1) for r in range(2, ws.max_row + 1)]
+               for name in ("得分说明", "依据")}
+    assert all(c.alignment.wrap_text for cells in wrapped.values() for c in cells)
+    assert any(c.value is None for c in wrapped["依据"])  # blank cells among them
+    unit = [ws.cell(r, 1) for r in range(2, ws.max_row + 1)]
+    assert not any(c.alignment.wrap_text or c.border.left.style for c in unit)
 
 
 # -- the commands ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from .workbook import (
     HEADER_FONT,
     TWO_DECIMALS,
     WRAP,
+    SharedStyle,
     display_width,
     fit_width,
     save,
@@ -156,14 +157,16 @@ def _bulletin(ws: Worksheet, rubric: Rubric, totals: pd.DataFrame, nodes: pd.Dat
         if k > j:
             ws.merge_cells(start_row=1, start_column=j, end_row=1, end_column=k)
         j = k + 1
-    for r, unit in enumerate(order, start=3):
-        ws.cell(r, 1, r - 2).border = BORDER
-        for j, col in enumerate(cols[1:], start=2):
-            value = col.values.get(unit)
-            c = ws.cell(r, j, _plain(value))
-            c.border = BORDER
-            if col.number and isinstance(c.value, float):
-                c.number_format = "0" if col.header == "名次" else TWO_DECIMALS
+    framed = SharedStyle(border=BORDER)
+    shown = {f: SharedStyle(border=BORDER, number_format=f) for f in ("0", TWO_DECIMALS)}
+    # each column's number style: ranks whole, scores two decimals; None for text
+    numbers = [None if not col.number else shown["0" if col.header == "名次" else TWO_DECIMALS]
+               for col in cols[1:]]
+    values = [_plain_column(col.values.reindex(order)) for col in cols[1:]]
+    for r, row in enumerate(zip(*values, strict=True), start=3) if values else ():
+        ws.append([framed.cell(ws, r - 2)] + [
+            (number if number and isinstance(value, float) else framed).cell(ws, value)
+            for number, value in zip(numbers, row, strict=True)])
     ws.freeze_panes = ws.cell(3, 3)
     for j, col in enumerate(cols, start=1):
         if col.number:  # the header wraps over two lines; numbers need ~8 columns
@@ -177,6 +180,17 @@ def _bulletin(ws: Worksheet, rubric: Rubric, totals: pd.DataFrame, nodes: pd.Dat
 def _head(ws: Worksheet, row: int, col: int, text: str | None) -> None:
     c = ws.cell(row, col, text)
     c.font, c.fill, c.alignment, c.border = HEADER_FONT, HEADER_FILL, CENTER, BORDER
+
+
+def _plain_column(values: pd.Series) -> list[object]:
+    """``_plain`` of every value of a column, by its dtype where that says what they are."""
+    if values.dtype == bool:
+        return ["是" if v else "否" for v in values.tolist()]
+    if values.dtype.kind in "iu":
+        return [float(v) for v in values.tolist()]
+    if values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]  # NaN is blank
+    return [v if type(v) is str else _plain(v) for v in values.tolist()]
 
 
 def _plain(value: object) -> object:
@@ -197,11 +211,15 @@ def _details(ws: Worksheet, details: pd.DataFrame) -> None:
     for j, k in enumerate(keys, start=1):
         _head(ws, 1, j, DETAIL_HEADERS[k])
     frame = details[keys]
-    for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
-        for j, (k, v) in enumerate(zip(keys, row, strict=True), start=1):
-            c = ws.cell(r, j, _plain(v))
-            if k in DETAIL_NUMBERS and isinstance(c.value, float):
-                c.number_format = TWO_DECIMALS
+    # the numbers show two decimals; the reasons and inputs wrap, blank or not
+    number, wrap = SharedStyle(number_format=TWO_DECIMALS), SharedStyle(alignment=WRAP)
+    numbers = [k in DETAIL_NUMBERS for k in keys]
+    wraps = [wrap if k in ("reason", "inputs") else None for k in keys]
+    values = [_plain_column(frame[k]) for k in keys]
+    for row in zip(*values, strict=True) if values else ():
+        ws.append([number.cell(ws, value) if is_number and isinstance(value, float)
+                   else value if style is None else style.cell(ws, value)
+                   for is_number, style, value in zip(numbers, wraps, row, strict=True)])
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{max(len(frame) + 1, 2)}"
     for j, k in enumerate(keys, start=1):
@@ -209,9 +227,6 @@ def _details(ws: Worksheet, details: pd.DataFrame) -> None:
         hi = 60 if k in ("reason", "inputs") else 30
         ws.column_dimensions[get_column_letter(j)].width = fit_width(
             [DETAIL_HEADERS[k]] + sample, lo=8, hi=hi)
-        if k in ("reason", "inputs"):
-            for cell in ws[get_column_letter(j)][1:]:
-                cell.alignment = WRAP
 
 
 def _about(ws: Worksheet, rubric: Rubric, provenance: dict) -> None:
