@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from excel_helpers import (
@@ -34,6 +35,7 @@ from pandas.testing import assert_frame_equal
 
 from kaohe.cli import main
 from kaohe.excel import layout
+from kaohe.excel.results import _plain, _plain_column
 from kaohe.excel.template import departments
 from kaohe.pipeline import run
 from kaohe.rubric import load_rubric
@@ -258,6 +260,20 @@ def test_results_values_formats_and_order(results_book):
     assert ws.cell(last, col["基础得分"]).number_format == "0.00"
     assert ws.cell(last, col["单位"]).number_format == "General"
     assert ws.cell(last, 1).value == len(t)  # 序号
+
+
+@pytest.mark.parametrize("values", [
+    pd.Series([1.5, np.nan, -0.0]), pd.Series([3, 4]), pd.Series([True, False]),
+    pd.Series([1, 2], dtype="Int64").reindex([0, 1, 2]),  # a nullable integer with a gap
+    pd.Series([True, None], dtype="boolean"), pd.Series([1.0, None], dtype="Float64"),
+    pd.Series(["a", None, np.nan]), pd.Series(["a", None], dtype="str"),
+    pd.Series([np.int64(3), "x", 2.5, True, None], dtype=object),
+], ids=lambda s: str(s.dtype))
+def test_column_values_as_each_value(values):
+    """A column's cells made at once are the cells made value by value, types included."""
+    got, one_by_one = _plain_column(values), [_plain(v) for v in values]
+    assert got == one_by_one
+    assert [type(v) for v in got] == [type(v) for v in one_by_one]
 
 
 def test_results_details_sheet(results_book):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -183,12 +184,15 @@ def _head(ws: Worksheet, row: int, col: int, text: str | None) -> None:
 
 
 def _plain_column(values: pd.Series) -> list[object]:
-    """``_plain`` of every value of a column, by its dtype where that says what they are."""
-    if values.dtype == bool:
+    """``_plain`` of every value of a column, by its dtype where that says what they are
+    (a numpy bool, integer or float column; any other, such as nullable integers, value
+    by value)."""
+    kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""
+    if kind == "b":
         return ["是" if v else "否" for v in values.tolist()]
-    if values.dtype.kind in "iu":
+    if kind in ("i", "u"):
         return [float(v) for v in values.tolist()]
-    if values.dtype.kind == "f":
+    if kind == "f":
         return [None if v != v else v for v in values.tolist()]  # NaN is blank
     return [v if type(v) is str else _plain(v) for v in values.tolist()]
 
