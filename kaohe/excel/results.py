@@ -30,6 +30,7 @@ from .workbook import (
     HEADER_FONT,
     TWO_DECIMALS,
     WRAP,
+    BulkRows,
     SharedStyle,
     display_width,
     fit_width,
@@ -220,10 +221,8 @@ def _details(ws: Worksheet, details: pd.DataFrame) -> None:
     numbers = [k in DETAIL_NUMBERS for k in keys]
     wraps = [wrap if k in ("reason", "inputs") else None for k in keys]
     values = [_plain_column(frame[k]) for k in keys]
-    for row in zip(*values, strict=True) if values else ():
-        ws.append([number.cell(ws, value) if is_number and isinstance(value, float)
-                   else value if style is None else style.cell(ws, value)
-                   for is_number, style, value in zip(numbers, wraps, row, strict=True)])
+    BulkRows(ws, values, lambda j, value: number if numbers[j] and isinstance(value, float)
+             else wraps[j])
     ws.freeze_panes = "C2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{max(len(frame) + 1, 2)}"
     for j, k in enumerate(keys, start=1):
