@@ -40,7 +40,7 @@ from kaohe import columnar  # noqa: E402
 
 def _read(path: Path, kind: pa.DataType) -> pa.Table:
     with path.open("rb") as f:
-        names = f.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
+        names = _read_names(f.readline())
     return pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
         column_types=dict.fromkeys(names, kind)))
 
@@ -67,7 +67,9 @@ def variants(path: Path) -> dict[str, Callable[[], object]]:
 
 
 def _read_names(raw: bytes) -> list[str]:
-    return raw[:raw.find(b"\n")].decode("utf-8-sig").rstrip("\r").split(",")
+    """The header's column names, from the file's bytes or its first line."""
+    end = raw.find(b"\n")  # no copy of the rest: the bytes may be the whole file
+    return raw[:end if end >= 0 else len(raw)].decode("utf-8-sig").rstrip("\r").split(",")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,14 @@ from score_scale import build_dataset, build_rubric, write_csv_dir  # noqa: E402
 
 from kaohe import pipeline  # noqa: E402
 from kaohe.excel import results  # noqa: E402
-from kaohe.excel.workbook import TWO_DECIMALS, WRAP, BulkRows, SharedStyle, save  # noqa: E402
+from kaohe.excel.workbook import (  # noqa: E402
+    TWO_DECIMALS,
+    WRAP,
+    BulkRows,
+    SharedStyle,
+    append_rows,
+    save,
+)
 
 
 def details_sheet(details: pd.DataFrame, path: Path, bulk: bool) -> None:
@@ -56,9 +63,7 @@ def details_sheet(details: pd.DataFrame, path: Path, bulk: bool) -> None:
     if bulk:
         BulkRows(ws, values, style)
     else:
-        for row in zip(*values, strict=True):
-            ws.append([v if (s := style(j, v)) is None else s.cell(ws, v)
-                       for j, v in enumerate(row)])
+        append_rows(ws, values, style)
     save(wb, path)
 
 

@@ -775,8 +775,7 @@ def _check_rows(table, data, leaves, reads, unit_ids, item_ids, at) -> list[Prob
     else:
         types = df[["type"]]  # what an event rule reads (not the chunked refs)
     by_indicator = data.rows_of(table, "indicator_id")
-    for i in sorted(ids[np.flatnonzero(np.array([i in leaves and reads.get(i) == wants
-                                                  for i in ids], dtype=bool))]):
+    for i in sorted(i for i in ids if i in leaves and reads.get(i) == wants):
         at_rows = by_indicator.get(i)
         if at_rows is None:
             continue  # a value no row has (the reader's text of a blank)

@@ -12,7 +12,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
-from kaohe.excel.workbook import BORDER, TWO_DECIMALS, WRAP, BulkRows, SharedStyle, save
+from kaohe.excel.workbook import (
+    BORDER,
+    TWO_DECIMALS,
+    WRAP,
+    BulkRows,
+    SharedStyle,
+    append_rows,
+    save,
+)
 
 NASTY = [
     "a & b < c > d \"q\" 'a'", " leading", "trailing ", "\tTab", "line\nbreak", "cr\rlf\r\n",
@@ -50,9 +58,7 @@ def _book(tmp: Path, bulk: bool, columns: list[list[object]]) -> bytes:
     if bulk:
         BulkRows(ws, columns, style)
     else:
-        for row in zip(*columns, strict=True):
-            ws.append([v if (s := style(j, v)) is None else s.cell(ws, v)
-                       for j, v in enumerate(row)])
+        append_rows(ws, columns, style)
     ws.auto_filter.ref = f"A1:D{len(columns[0]) + 1}"
     ws.freeze_panes = "C2"
     after = wb.create_sheet("说明")

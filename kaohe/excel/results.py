@@ -32,6 +32,7 @@ from .workbook import (
     WRAP,
     BulkRows,
     SharedStyle,
+    append_rows,
     display_width,
     fit_width,
     save,
@@ -165,10 +166,9 @@ def _bulletin(ws: Worksheet, rubric: Rubric, totals: pd.DataFrame, nodes: pd.Dat
     numbers = [None if not col.number else shown["0" if col.header == "名次" else TWO_DECIMALS]
                for col in cols[1:]]
     values = [_plain_column(col.values.reindex(order)) for col in cols[1:]]
-    for r, row in enumerate(zip(*values, strict=True), start=3) if values else ():
-        ws.append([framed.cell(ws, r - 2)] + [
-            (number if number and isinstance(value, float) else framed).cell(ws, value)
-            for number, value in zip(numbers, row, strict=True)])
+    append_rows(ws, [range(1, len(order) + 1), *values],  # 序号, then the columns
+                lambda j, value: numbers[j - 1] if j and numbers[j - 1] and isinstance(
+                    value, float) else framed)
     ws.freeze_panes = ws.cell(3, 3)
     for j, col in enumerate(cols, start=1):
         if col.number:  # the header wraps over two lines; numbers need ~8 columns
